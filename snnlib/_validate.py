@@ -1,0 +1,27 @@
+"""Argument checks shared by the public functions (ValueError naming parameter, meaning and range)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def check_finite(name: str, value, meaning: str) -> None:
+    """Raise ValueError if ``value`` holds NaN or an infinity."""
+    arr = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} ({meaning}) must be finite, got {_show(arr)}")
+
+
+def check_positive(name: str, value, meaning: str) -> None:
+    """Raise ValueError unless every entry of ``value`` is finite and > 0."""
+    arr = np.asarray(value, dtype=float)
+    bad = ~(np.isfinite(arr) & (arr > 0))
+    if np.any(bad):
+        raise ValueError(f"{name} ({meaning}) must be finite and > 0, got {_show(arr[bad] if arr.ndim else arr)}")
+
+
+def _show(arr: np.ndarray) -> str:
+    flat = np.ravel(arr)
+    if flat.size == 1:
+        return repr(float(flat[0]))
+    return f"{flat[:3].tolist()}{' ...' if flat.size > 3 else ''} ({flat.size} offending entries)"

@@ -1,0 +1,245 @@
+"""The mean/variance map g and its Jacobian, in closed form.
+
+Paper Eqs. (3)-(5) and (11)-(13) for g, Eqs. (61)-(65) for the Jacobian; see chapters "Deriving the mapping g"
+and "The fixed point (0, 1) and the Jacobian".
+
+With ``m = mu * omega`` and ``s2 = nu * tau`` the net input is z ~ N(m, s2). Writing ``u = m / s``,
+``Phi`` for the standard normal CDF and ``phi`` for its density, the two exponential integrals
+
+    E1 = E[exp(z) 1{z <= 0}]  = exp(m + s2/2) Phi(-(m + s2)/s)
+    E2 = E[exp(2z) 1{z <= 0}] = exp(2m + 2 s2) Phi(-(m + 2 s2)/s)
+
+are evaluated as ``exp(-u^2/2) * erfcx(.) / 2`` (no overflow, no 0 * inf) and give
+
+    mu~ = lam * (m Phi(u) + s phi(u) + alpha (E1 - Phi(-u)))                                      (Eq. 4/11)
+    xi~ = lam^2 * ((m^2 + s2) Phi(u) + m s phi(u) + alpha^2 (E2 - 2 E1 + Phi(-u)))              (Eq. 13)
+    nu~ = xi~ - mu~^2                                                                            (Eq. 12)
+
+The derivatives follow from d/dm E[f(z)] = E[f'(z)] and d/ds2 E[f(z)] = E[f''(z)] / 2 (the heat equation), with
+the jump of SELU's derivative at 0 contributing a point mass. Every function here is written once over an
+"array module" so that the numpy (float64, scipy.special) and torch (autodiff, GPU) versions cannot drift.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from ._validate import check_finite, check_positive
+from .activations import ALPHA_01, LAMBDA_01
+
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _numpy_ops() -> SimpleNamespace:
+    from scipy import special
+
+    return SimpleNamespace(
+        exp=np.exp, sqrt=np.sqrt, erfc=special.erfc, erfcx=special.erfcx, where=np.where,
+        minimum=np.minimum, maximum=np.maximum,
+    )
+
+
+def _torch_ops() -> SimpleNamespace:
+    import torch
+
+    return SimpleNamespace(
+        exp=torch.exp, sqrt=torch.sqrt, erfc=torch.special.erfc, erfcx=torch.special.erfcx, where=torch.where,
+        minimum=lambda a, b: torch.clamp(a, max=b), maximum=lambda a, b: torch.clamp(a, min=b),
+    )
+
+
+_NP = None
+
+
+def ops_for(x: Any) -> SimpleNamespace:
+    """The array module (numpy + scipy.special, or torch) matching ``x``."""
+    global _NP
+    if type(x).__module__.startswith("torch"):
+        return _torch_ops()
+    if _NP is None:
+        _NP = _numpy_ops()
+    return _NP
+
+
+def _exp_erfc(ops, gauss: Any, a: Any, x: Any) -> Any:
+    """exp(a) * erfc(x) for a = x^2 - c, computed as gauss * erfcx(x) with gauss = exp(-c).
+
+    For x >= 0 this is the stable erfcx form; for x < 0 (where erfcx overflows) erfc(x) lies in (1, 2) and
+    exp(a) is evaluated directly (a < 0 there for the arguments used in this module).
+    """
+    pos = x >= 0
+    xp = ops.maximum(x, 0.0)
+    xn = ops.minimum(x, 0.0)
+    an = ops.where(pos, 0.0 * a, a)
+    return ops.where(pos, gauss * ops.erfcx(xp), ops.exp(an) * ops.erfc(xn))
+
+
+_SERIES_S2 = 0.01  # below this nu*tau the negative-part differences are summed as Taylor series
+_SERIES_X0 = 6.0  # ... where |m| / (sqrt(2) s) <= this (elsewhere the direct form has no cancellation)
+_SERIES_TERMS = 24
+_TWO_OVER_SQRTPI = 2.0 / math.sqrt(math.pi)
+
+
+def _negative_part_series(ops, x0: Any, delta: Any, gauss: Any) -> tuple[Any, Any, Any]:
+    """q, r, t (see `gaussian_pieces`) without cancellation for small s, by Taylor series of erfcx.
+
+    With x0 = m / (sqrt(2) s) and delta = s / sqrt(2): Phi(-u) = gauss erfcx(x0) / 2, E1 = gauss erfcx(x0 + delta) / 2
+    and E2 = gauss erfcx(x0 + 2 delta) / 2, so q, r, t are first/second differences of erfcx. They are summed
+    term by term from the derivatives y_n = erfcx^(n)(x0), which obey y_(n+1) = 2 x0 y_n + 2 n y_(n-1).
+    """
+    y_prev = ops.erfcx(x0)
+    y_cur = 2.0 * x0 * y_prev - _TWO_OVER_SQRTPI
+    coef = 1.0 + 0.0 * delta
+    q = r = t = 0.0 * delta
+    for n in range(1, _SERIES_TERMS + 1):
+        coef = coef * delta / n
+        term = y_cur * coef
+        q = q + term
+        r = r + term * (2.0**n - 1.0)
+        t = t + term * (2.0**n - 2.0)
+        y_prev, y_cur = y_cur, 2.0 * x0 * y_cur + 2.0 * n * y_prev
+    half_gauss = 0.5 * gauss
+    return half_gauss * q, half_gauss * r, half_gauss * t
+
+
+def gaussian_pieces(m: Any, s2: Any) -> SimpleNamespace:
+    """Building blocks shared by g and its Jacobian for z ~ N(m, s2) (see the module docstring).
+
+    Besides s, u, phi(u), Phi(u), Phi(-u), E1 and E2 it returns the three negative-part expectations
+    q = E[(e^z - 1) 1{z<=0}], r = E[(e^2z - e^z) 1{z<=0}], t = E[(e^z - 1)^2 1{z<=0}], which are small
+    differences of O(1) terms when s is small; there they are evaluated by `_negative_part_series`.
+    """
+    ops = ops_for(m if not isinstance(m, float) else s2)
+    s = ops.sqrt(s2)
+    u = m / s
+    gauss = ops.exp(-0.5 * u * u)  # exp(-u^2/2) = sqrt(2 pi) phi(u)
+    big_phi = 0.5 * ops.erfc(-u / _SQRT2)  # Phi(u)
+    big_phi_neg = 0.5 * ops.erfc(u / _SQRT2)  # Phi(-u)
+    x1 = (m + s2) / (_SQRT2 * s)
+    x2 = (m + 2.0 * s2) / (_SQRT2 * s)
+    e1 = 0.5 * _exp_erfc(ops, gauss, m + 0.5 * s2, x1)
+    e2 = 0.5 * _exp_erfc(ops, gauss, 2.0 * m + 2.0 * s2, x2)
+    q, r, t = e1 - big_phi_neg, e2 - e1, e2 - 2.0 * e1 + big_phi_neg
+    x0 = u / _SQRT2
+    use_series = (s2 < _SERIES_S2) & (abs(x0) <= _SERIES_X0)
+    if isinstance(use_series, np.ndarray) or isinstance(use_series, (bool, np.bool_)):
+        use_series = np.asarray(use_series)
+        if use_series.any():
+            q, r, t = (np.array(np.broadcast_to(v, use_series.shape), dtype=np.float64) for v in (q, r, t))
+            x0s, ds, gs = (np.broadcast_to(v, use_series.shape)[use_series] for v in (x0, s / _SQRT2, gauss))
+            q[use_series], r[use_series], t[use_series] = _negative_part_series(ops, x0s, ds, gs)
+            if q.ndim == 0:
+                q, r, t = q[()], r[()], t[()]
+    else:  # torch: evaluate both forms, select (clamped arguments keep the unused branch finite)
+        x0c = ops.minimum(ops.maximum(x0, -_SERIES_X0), _SERIES_X0)
+        qs, rs, ts = _negative_part_series(ops, x0c, ops.minimum(s, 1.0) / _SQRT2, gauss)
+        q, r, t = ops.where(use_series, qs, q), ops.where(use_series, rs, r), ops.where(use_series, ts, t)
+    return SimpleNamespace(s=s, u=u, phi=_INV_SQRT_2PI * gauss, Phi=big_phi, Phi_neg=big_phi_neg, e1=e1, e2=e2,
+                           q=q, r=r, t=t)
+
+
+def _moments(m, s2, alpha, lam):
+    p = gaussian_pieces(m, s2)
+    mu_t = lam * (m * p.Phi + p.s * p.phi + alpha * p.q)
+    xi_t = lam * lam * ((m * m + s2) * p.Phi + m * p.s * p.phi + alpha * alpha * p.t)
+    return p, mu_t, xi_t
+
+
+def _validate(mu, nu, omega, tau, alpha, lam) -> None:
+    check_finite("mu", mu, "mean of the incoming activations")
+    check_finite("omega", omega, "sum of the weights, n * mean(w)")
+    check_positive("nu", nu, "variance of the incoming activations")
+    check_positive("tau", tau, "sum of squared weights, n * mean(w**2)")
+    check_positive("alpha", alpha, "SELU saturation parameter")
+    check_positive("lam", lam, "SELU scale parameter")
+
+
+def _prepare(mu, nu, omega, tau, alpha, lam):
+    torch_in = any(type(v).__module__.startswith("torch") for v in (mu, nu, omega, tau))
+    if not torch_in:
+        _validate(mu, nu, omega, tau, alpha, lam)
+        mu, nu, omega, tau = (np.asarray(v, dtype=np.float64) for v in (mu, nu, omega, tau))
+    return mu * omega, nu * tau, omega, tau
+
+
+def mean_var_map(mu: Any, nu: Any, omega: Any = 0.0, tau: Any = 1.0, alpha: float = ALPHA_01,
+                 lam: float = LAMBDA_01) -> tuple[Any, Any]:
+    """The map g: (mu, nu) -> (mu~, nu~) of paper Eqs. (4)-(5), in a numerically stable form.
+
+    Arguments broadcast like numpy arrays (float64) or may be torch tensors (then the result is differentiable
+    and stays on their device). Raises ValueError for nu <= 0, tau <= 0 or non-finite input (numpy path).
+    See chapter "Deriving the mapping g".
+    """
+    m, s2, _, _ = _prepare(mu, nu, omega, tau, alpha, lam)
+    _, mu_t, xi_t = _moments(m, s2, alpha, lam)
+    return mu_t, xi_t - mu_t * mu_t
+
+
+def second_moment_map(mu: Any, nu: Any, omega: Any = 0.0, tau: Any = 1.0, alpha: float = ALPHA_01,
+                      lam: float = LAMBDA_01) -> tuple[Any, Any]:
+    """(mu~, xi~): the mean and the second moment E[selu(z)^2] (paper Eqs. 11 and 13)."""
+    m, s2, _, _ = _prepare(mu, nu, omega, tau, alpha, lam)
+    _, mu_t, xi_t = _moments(m, s2, alpha, lam)
+    return mu_t, xi_t
+
+
+def _jacobian_parts(mu, nu, omega, tau, alpha, lam):
+    m, s2, omega, tau = _prepare(mu, nu, omega, tau, alpha, lam)
+    p, mu_t, xi_t = _moments(m, s2, alpha, lam)
+    a2, l2 = alpha * alpha, lam * lam
+    density0 = p.phi / p.s  # density of z at 0
+    d_mu_dm = lam * (p.Phi + alpha * p.e1)  # E[selu'(z)]
+    d_mu_ds2 = 0.5 * lam * (alpha * p.e1 + (1.0 - alpha) * density0)  # E[selu''(z)] / 2, with the kink at 0
+    d_xi_dm = 2.0 * l2 * (m * p.Phi + p.s * p.phi + a2 * p.r)  # E[(selu^2)'(z)]
+    d_xi_ds2 = l2 * (p.Phi + a2 * (2.0 * p.e2 - p.e1))  # E[(selu^2)''(z)] / 2
+    j11, j12 = omega * d_mu_dm, tau * d_mu_ds2
+    h21, h22 = omega * d_xi_dm, tau * d_xi_ds2  # Jacobian of h = (mu~, xi~), paper Eqs. 62-65
+    return mu_t, xi_t, j11, j12, h21, h22
+
+
+def jacobian(mu: Any, nu: Any, omega: Any = 0.0, tau: Any = 1.0, alpha: float = ALPHA_01,
+             lam: float = LAMBDA_01) -> Any:
+    """Jacobian d(mu~, nu~)/d(mu, nu) of g, shape ``(..., 2, 2)``, from closed-form derivatives.
+
+    Rows: (d mu~/d mu, d mu~/d nu), (d nu~/d mu, d nu~/d nu). The paper's Eqs. (62)-(65) give the Jacobian of
+    (mu~, xi~); the conversion is its Eq. (61)/(87): d nu~ = d xi~ - 2 mu~ d mu~. See chapter
+    "The fixed point (0, 1) and the Jacobian".
+    """
+    mu_t, _, j11, j12, h21, h22 = _jacobian_parts(mu, nu, omega, tau, alpha, lam)
+    j21 = h21 - 2.0 * mu_t * j11
+    j22 = h22 - 2.0 * mu_t * j12
+    return _stack22(j11, j12, j21, j22)
+
+
+def _stack22(a, b, c, d):
+    if type(a).__module__.startswith("torch") or type(b).__module__.startswith("torch"):
+        import torch
+
+        a, b, c, d = torch.broadcast_tensors(*(torch.as_tensor(v) for v in (a, b, c, d)))
+        return torch.stack([torch.stack([a, b], -1), torch.stack([c, d], -1)], -2)
+    a, b, c, d = np.broadcast_arrays(a, b, c, d)
+    out = np.empty(a.shape + (2, 2))
+    out[..., 0, 0], out[..., 0, 1], out[..., 1, 0], out[..., 1, 1] = a, b, c, d
+    return out
+
+
+def largest_singular_value_2x2(j11: Any, j12: Any, j21: Any, j22: Any) -> Any:
+    """Largest singular value of [[j11, j12], [j21, j22]] by the closed form of paper Eq. (88) (Blinn 1996).
+
+    S = (sqrt((j11 + j22)^2 + (j21 - j12)^2) + sqrt((j11 - j22)^2 + (j12 + j21)^2)) / 2. The paper's Eq. (71)
+    prints this without the factor 1/2 (a typo).
+    """
+    ops = ops_for(j11) if not isinstance(j11, (int, float)) else ops_for(np.float64(0))
+    return 0.5 * (ops.sqrt((j11 + j22) ** 2 + (j21 - j12) ** 2) + ops.sqrt((j11 - j22) ** 2 + (j12 + j21) ** 2))
+
+
+def spectral_norm(mu: Any, nu: Any, omega: Any = 0.0, tau: Any = 1.0, alpha: float = ALPHA_01,
+                  lam: float = LAMBDA_01) -> Any:
+    """Spectral norm (largest singular value) of the Jacobian of g; 0.7877 at the fixed point (0, 1)."""
+    mu_t, _, j11, j12, h21, h22 = _jacobian_parts(mu, nu, omega, tau, alpha, lam)
+    return largest_singular_value_2x2(j11, j12, h21 - 2.0 * mu_t * j11, h22 - 2.0 * mu_t * j12)

@@ -1,0 +1,60 @@
+"""Seeding and provenance: one place that fixes randomness and records where a result came from."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import subprocess
+from typing import Any
+
+import numpy as np
+
+
+def seed_everything(seed: int = 0) -> np.random.Generator:
+    """Seed Python, numpy and (if installed) torch; return a numpy Generator seeded with ``seed``."""
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a pinned requirement
+        pass
+    else:
+        torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def git_commit(path: str | os.PathLike | None = None) -> str:
+    """The current git commit (with ``-dirty`` if the tree has changes), or ``"unknown"`` outside git."""
+    cwd = os.fspath(path) if path is not None else os.path.dirname(os.path.abspath(__file__))
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
+                             check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return sha + ("-dirty" if dirty else "")
+
+
+def provenance(device: str | None = None) -> dict[str, Any]:
+    """Where and with what a result was produced: host, Python, numpy, torch, device name and git commit."""
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "git_commit": git_commit(),
+    }
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        info["torch"] = None
+    else:
+        info["torch"] = torch.__version__
+        if device is None:
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        info["device"] = torch.cuda.get_device_name(0) if str(device).startswith("cuda") else str(device)
+    return info

@@ -1,0 +1,285 @@
+"""Tests of the snnlib core: constants, SELU, the map g, its Jacobian, selu_parameters, references."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import torch
+
+import snnlib
+from snnlib import (
+    ALPHA_01,
+    LAMBDA_01,
+    fixed_point,
+    jacobian,
+    mean_var_map,
+    mean_var_map_mpmath,
+    moments_monte_carlo,
+    moments_quadrature,
+    second_moment_map,
+    selu,
+    selu_parameters,
+    spectral_norm,
+)
+from snnlib.reference import mean_var_map_textbook
+
+EXACT_ALPHA, EXACT_LAMBDA = snnlib.alpha01_lambda01_closed_form(dps=50)
+
+
+# --- constants (paper Eq. 14) -------------------------------------------------------------------------------
+
+def test_alpha01_is_the_float64_nearest_to_the_50_digit_value():
+    assert ALPHA_01 == float(EXACT_ALPHA)
+    below, above = np.nextafter(ALPHA_01, 0), np.nextafter(ALPHA_01, 2)
+    err = abs(mpmath.mpf(ALPHA_01) - EXACT_ALPHA)
+    assert err <= abs(mpmath.mpf(float(below)) - EXACT_ALPHA) and err <= abs(mpmath.mpf(float(above)) - EXACT_ALPHA)
+
+
+def test_lambda01_is_the_float64_nearest_to_the_50_digit_value():
+    assert LAMBDA_01 == float(EXACT_LAMBDA)
+    err = abs(mpmath.mpf(LAMBDA_01) - EXACT_LAMBDA)
+    for neighbour in (np.nextafter(LAMBDA_01, 0), np.nextafter(LAMBDA_01, 2)):
+        assert err <= abs(mpmath.mpf(float(neighbour)) - EXACT_LAMBDA)
+
+
+def test_50_digit_constants_match_official_repository_digits():
+    # TF_1_x/selu.py in bioinf-jku/SNNs prints 32 digits
+    # (1.6732632423543772848170429916717 and 1.0507009873554804934193349852946, rounded to 30 digits)
+    assert mpmath.nstr(EXACT_ALPHA, 30) == "1.67326324235437728481704299167"
+    assert mpmath.nstr(EXACT_LAMBDA, 30) == "1.05070098735548049341933498529"
+
+
+def test_widely_copied_alpha_float_is_3_ulp_off():
+    copied = 1.6732632423543778  # getSELUparameters.ipynb, and the float64 evaluation of Eq. 14
+    assert (copied - ALPHA_01) / np.spacing(ALPHA_01) == 3.0
+    assert snnlib.alpha01_lambda01_closed_form()[0] == copied
+
+
+# --- SELU ------------------------------------------------------------------------------------------------------
+
+def test_selu_numpy_values():
+    x = np.array([-50.0, -1.0, 0.0, 2.0])
+    expected = [LAMBDA_01 * ALPHA_01 * math.expm1(-50.0), LAMBDA_01 * ALPHA_01 * math.expm1(-1.0), 0.0,
+                2 * LAMBDA_01]
+    np.testing.assert_allclose(selu(x), expected, rtol=1e-15)
+    assert selu(np.array([1, 2])).dtype == np.float64
+
+
+def test_selu_torch_matches_numpy_and_torch_builtin_and_is_differentiable():
+    x = torch.linspace(-5, 5, 100, dtype=torch.float64, requires_grad=True)
+    y = selu(x)
+    np.testing.assert_allclose(y.detach().numpy(), selu(x.detach().numpy()), rtol=1e-15)
+    np.testing.assert_allclose(y.detach().numpy(), torch.nn.functional.selu(x).detach().numpy(), rtol=1e-14)
+    (grad,) = torch.autograd.grad(y.sum(), x)
+    xd = x.detach()
+    expected = torch.where(xd > 0, LAMBDA_01, LAMBDA_01 * ALPHA_01 * torch.exp(xd))
+    np.testing.assert_allclose(grad.numpy(), expected.numpy(), rtol=1e-14)
+
+
+# --- the map g (paper Eqs. 4-5) ------------------------------------------------------------------------------
+
+def _scaled_errors(m, s2, dps=30):
+    mu_t, nu_t = mean_var_map(m, s2, 1.0, 1.0)
+    assert np.all(np.isfinite(mu_t)) and np.all(np.isfinite(nu_t))
+    worst = 0.0
+    for i in range(len(m)):
+        ref_mu, ref_nu, ref_xi = mean_var_map_mpmath(m[i], s2[i], 1, 1, dps=dps)
+        worst = max(worst, abs(float(ref_mu) - mu_t[i]) / float(mpmath.sqrt(ref_xi)),
+                    abs(float(ref_nu) - nu_t[i]) / float(ref_xi))
+    return worst
+
+
+THEOREM_DOMAINS = {  # (mu, omega, nu, tau) boxes of Theorems 1 (Lemma 12 tau range), 2 and 3
+    "theorem1": ((-0.1, 0.1), (-0.1, 0.1), (0.8, 1.5), (0.8, 1.25)),
+    "theorem2": ((-1.0, 1.0), (-0.1, 0.1), (3.0, 16.0), (0.8, 1.25)),
+    "theorem3": ((-0.1, 0.1), (-0.1, 0.1), (0.02, 0.24), (0.8, 1.25)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(THEOREM_DOMAINS))
+def test_mean_var_map_error_below_1e12_on_theorem_domains(name):
+    rng = np.random.default_rng(hash(name) % 2**32)
+    (a, b), (c, d), (e, f), (g, h) = THEOREM_DOMAINS[name]
+    n = 150
+    m = rng.uniform(a, b, n) * rng.uniform(c, d, n)
+    s2 = rng.uniform(e, f, n) * rng.uniform(g, h, n)
+    assert _scaled_errors(m, s2) <= 1e-12
+
+
+def test_mean_var_map_finite_and_error_below_1e9_on_extended_range():
+    rng = np.random.default_rng(7)
+    m = np.concatenate([rng.uniform(-50, 50, 200), [-50, -50, 50, 50, 0, 0, 1e-3, -1e-3]])
+    s2 = np.concatenate([10 ** rng.uniform(-6, 4, 200), [1e-6, 1e4, 1e-6, 1e4, 1e-6, 1e4, 1e-6, 1e-6]])
+    assert _scaled_errors(m, s2) <= 1e-9
+
+
+def test_textbook_form_overflows_where_stable_form_does_not():
+    _, nu_textbook = mean_var_map_textbook(0.0, 400.0)
+    assert not np.isfinite(nu_textbook)
+    mu_t, nu_t = mean_var_map(0.0, 400.0)
+    ref = mean_var_map_mpmath(0, 400, 0, 1)
+    assert abs(nu_t - float(ref[1])) <= 1e-12 * float(ref[2])
+
+
+def test_mean_var_map_broadcasts():
+    mu_t, nu_t = mean_var_map(np.zeros((3, 1)), np.ones((1, 4)), 0.1, 1.0)
+    assert mu_t.shape == nu_t.shape == (3, 4)
+
+
+def test_fixed_point_zero_one_is_reproduced():
+    # paper: mu~(0,0,1,1,lambda01,alpha01) = 0 and nu~(...) = 1
+    mu_t, nu_t = mean_var_map(0.0, 1.0, 0.0, 1.0)
+    assert abs(mu_t) < 1e-15 and abs(nu_t - 1.0) < 1e-15
+
+
+def test_second_moment_equals_variance_plus_mean_squared():
+    mu_t, xi_t = second_moment_map(0.05, 1.2, 0.1, 1.05)
+    mu_t2, nu_t = mean_var_map(0.05, 1.2, 0.1, 1.05)
+    assert mu_t == mu_t2 and abs(xi_t - (nu_t + mu_t**2)) < 1e-15
+
+
+def test_torch_map_matches_numpy_map():
+    rng = np.random.default_rng(3)
+    args = [rng.uniform(-1, 1, 50), rng.uniform(0.05, 10, 50), rng.uniform(-0.2, 0.2, 50), rng.uniform(0.5, 2, 50)]
+    targs = [torch.tensor(a, dtype=torch.float64) for a in args]
+    for got, want in zip(mean_var_map(*targs), mean_var_map(*args)):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-13, atol=1e-15)
+
+
+# --- Jacobian ----------------------------------------------------------------------------------------------------
+
+def test_jacobian_at_fixed_point_matches_paper_eq_6():
+    # issue values (paper Eq. 6 prints them truncated: 0.088834, 0.782648)
+    J = jacobian(0.0, 1.0, 0.0, 1.0)
+    np.testing.assert_allclose(J, [[0.0, 0.0888347551], [0.0, 0.7826478832]], atol=5e-11)
+
+
+def test_spectral_norm_at_fixed_point_is_0_7877():
+    # paper text: 0.7877; authors' notebook: 0.787673
+    assert abs(spectral_norm(0.0, 1.0) - 0.7876733605) < 5e-11
+    assert abs(spectral_norm(0.0, 1.0) - np.linalg.norm(jacobian(0.0, 1.0), 2)) < 1e-15
+
+
+def _random_points(n, seed):
+    rng = np.random.default_rng(seed)
+    return (rng.uniform(-1, 1, n), rng.uniform(0.05, 10, n), rng.uniform(-0.3, 0.3, n), rng.uniform(0.5, 1.5, n))
+
+
+def test_jacobian_matches_torch_autodiff():
+    mu, nu, om, ta = _random_points(40, 11)
+    J = jacobian(mu, nu, om, ta)
+    for i in range(len(mu)):
+        def g(x, i=i):
+            out = mean_var_map(x[0], x[1], torch.tensor(om[i], dtype=torch.float64),
+                               torch.tensor(ta[i], dtype=torch.float64))
+            return torch.stack(out)
+        auto = torch.autograd.functional.jacobian(g, torch.tensor([mu[i], nu[i]], dtype=torch.float64))
+        np.testing.assert_allclose(J[i], auto.numpy(), rtol=1e-11, atol=1e-13)
+
+
+def test_jacobian_matches_central_finite_differences():
+    mu, nu, om, ta = _random_points(200, 12)
+    J = jacobian(mu, nu, om, ta)
+    h = 1e-6
+    for k, (dmu, dnu) in enumerate([(h, 0.0), (0.0, h)]):
+        plus = np.stack(mean_var_map(mu + dmu, nu + dnu, om, ta), -1)
+        minus = np.stack(mean_var_map(mu - dmu, nu - dnu, om, ta), -1)
+        np.testing.assert_allclose(J[..., :, k], (plus - minus) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def test_jacobian_small_variance_series_branch_matches_finite_differences():
+    mu, nu = np.array([0.0, 0.003, -0.002]), np.array([1e-4, 2e-3, 5e-3])
+    J = jacobian(mu, nu, 1.0, 1.0)
+    h = 1e-8
+    plus = np.stack(mean_var_map(mu, nu + h, 1.0, 1.0), -1)
+    minus = np.stack(mean_var_map(mu, nu - h, 1.0, 1.0), -1)
+    np.testing.assert_allclose(J[..., :, 1], (plus - minus) / (2 * h), rtol=1e-5, atol=1e-7)
+
+
+# --- selu_parameters (paper Eq. 14 and §A5) --------------------------------------------------------------------
+
+def test_selu_parameters_zero_one_returns_alpha01_lambda01():
+    alpha, lam = selu_parameters(0.0, 1.0)
+    assert abs(alpha - ALPHA_01) < 1e-12 and abs(lam - LAMBDA_01) < 1e-12
+
+
+def test_selu_parameters_zero_two_matches_paper_a5():
+    # paper §A5: alpha02 = 1.97126, lambda02 = 1.06071
+    alpha, lam = selu_parameters(0.0, 2.0)
+    assert round(alpha, 5) == 1.97126 and round(lam, 5) == 1.06071
+
+
+def test_selu_parameters_reproduce_official_notebook_with_omega_one():
+    # bioinf-jku/SNNs getSELUparameters.ipynb, example (-0.1, 2.0), which assumes omega = 1
+    alpha, lam = selu_parameters(-0.1, 2.0, omega=1.0)
+    assert abs(alpha - 1.9769021954242014) < 1e-10 and abs(lam - 1.073851239616046) < 1e-10
+
+
+@pytest.mark.parametrize("mean,var,omega", [(0.0, 0.5, 0.0), (0.2, 1.5, 0.0), (-0.1, 2.0, 0.0), (0.1, 1.0, 0.5)])
+def test_selu_parameters_give_a_fixed_point(mean, var, omega):
+    alpha, lam = selu_parameters(mean, var, omega=omega)
+    mu_t, nu_t = mean_var_map(mean, var, omega, 1.0, alpha, lam)
+    assert abs(mu_t - mean) < 1e-12 and abs(nu_t - var) < 1e-12
+
+
+def test_selu_parameters_without_solution_says_so():
+    with pytest.raises(ValueError, match="no SELU"):
+        selu_parameters(5.0, 0.1)
+
+
+@pytest.mark.parametrize("kwargs,name", [({"var": 0.0}, "var"), ({"var": -1.0}, "var"),
+                                         ({"mean": float("nan")}, "mean"), ({"tau": 0.0}, "tau")])
+def test_selu_parameters_bad_input(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        selu_parameters(**kwargs)
+
+
+# --- fixed points for omega != 0 ---------------------------------------------------------------------------------
+
+def test_fixed_point_is_a_fixed_point_of_g():
+    mu_s, nu_s = fixed_point(0.1, 1.05)
+    mu_t, nu_t = mean_var_map(mu_s, nu_s, 0.1, 1.05)
+    assert abs(mu_t - mu_s) < 1e-13 and abs(nu_t - nu_s) < 1e-13
+    assert 0.0 < mu_s < 0.06773 and 0.80009 < nu_s < 1.48617  # inside Theorem 1's image domain
+
+
+# --- bad input ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args,name", [((0.0, 0.0), "nu"), ((0.0, -1.0), "nu"), ((0.0, 1.0, 0.0, 0.0), "tau"),
+                                       ((float("nan"), 1.0), "mu"), ((0.0, float("nan")), "nu"),
+                                       ((0.0, 1.0, float("inf")), "omega")])
+@pytest.mark.parametrize("fn", [mean_var_map, jacobian, spectral_norm])
+def test_bad_input_raises_value_error_naming_parameter(fn, args, name):
+    with pytest.raises(ValueError, match=rf"^{name} \(.+\) must be"):
+        fn(*args)
+
+
+def test_error_message_states_meaning_and_range():
+    expected = r"nu \(variance of the incoming activations\) must be finite and > 0, got -0.5"
+    with pytest.raises(ValueError, match=expected):
+        mean_var_map(0.0, -0.5)
+
+
+# --- references: quadrature and Monte Carlo -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("point", [(0.0, 1.0, 0.0, 1.0), (0.1, 1.5, -0.1, 1.1), (-1.0, 3.0, 0.1, 0.8),
+                                   (0.05, 0.02, 0.1, 1.25)])
+def test_quadrature_agrees_with_closed_form(point):
+    quad = moments_quadrature(*point)
+    closed = mean_var_map(*point)
+    np.testing.assert_allclose(quad, closed, rtol=1e-10, atol=1e-12)
+
+
+def test_monte_carlo_agrees_with_closed_form_within_five_standard_errors():
+    mean, var, se_mean, se_var = moments_monte_carlo(0.1, 1.5, -0.1, 1.1, n=400_000, seed=1)
+    mu_t, nu_t = mean_var_map(0.1, 1.5, -0.1, 1.1)
+    assert abs(mean - mu_t) < 5 * se_mean and abs(var - nu_t) < 5 * se_var
+
+
+def test_quadrature_for_relu_matches_known_moments():
+    # ReLU of N(0,1): mean 1/sqrt(2 pi), variance 1/2 - 1/(2 pi)
+    mean, var = moments_quadrature(0.0, 1.0, 0.0, 1.0, activation=lambda x: max(x, 0.0))
+    assert abs(mean - 1 / math.sqrt(2 * math.pi)) < 1e-12 and abs(var - (0.5 - 0.5 / math.pi)) < 1e-12

@@ -1,0 +1,57 @@
+"""nbval is only meaningful on notebooks stored with outputs. This test proves every chapter notebook was
+stored after one full top-to-bottom run (refresh with ``python tools/refresh_notebooks.py``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def _code_cells(path: Path) -> list[dict]:
+    nb = json.loads(path.read_text())
+    return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def test_there_are_chapter_notebooks():
+    assert len(NOTEBOOKS) >= 2
+
+
+def test_every_notebook_is_in_the_table_of_contents_and_vice_versa():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = {c["file"] for part in toc["parts"] for c in part["chapters"]}
+    chapters = {f for f in files if f.startswith("chapters/")}
+    assert chapters == {f"chapters/{p.stem}" for p in NOTEBOOKS}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_stored_with_outputs_of_one_sequential_run(path):
+    cells = _code_cells(path)
+    assert cells, "notebook has no code"
+    counts = [c["execution_count"] for c in cells]
+    assert None not in counts, "some code cells were never executed"
+    assert counts == list(range(1, len(cells) + 1)), f"execution counts are not 1..N in order: {counts}"
+    assert any(c["outputs"] for c in cells), "no outputs stored: nbval would check nothing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_no_error_outputs_and_clean_metadata(path):
+    nb = json.loads(path.read_text())
+    for cell in _code_cells(path):
+        assert all(o["output_type"] != "error" for o in cell["outputs"]), "stored outputs contain an error"
+        tags = cell.get("metadata", {}).get("tags", [])
+        assert "raises-exception" not in tags
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_ends_with_summary_and_exercises(path):
+    nb = json.loads(path.read_text())
+    headings = [line.strip() for c in nb["cells"] if c["cell_type"] == "markdown"
+                for line in "".join(c["source"]).splitlines() if line.startswith("## ")]
+    assert "## Summary" in headings and "## Exercises" in headings
