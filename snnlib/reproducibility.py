@@ -27,7 +27,13 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
 
 
 def git_commit(path: str | os.PathLike | None = None) -> str:
-    """The current git commit (with ``-dirty`` if the tree has changes), or ``"unknown"`` outside git."""
+    """The current git commit (with ``-dirty`` if the tree has changes), or ``"unknown"`` outside git.
+
+    The environment variable ``SNNLIB_GIT_COMMIT`` overrides it (for copies of the tree without ``.git``, such as
+    a remote GPU machine).
+    """
+    if os.environ.get("SNNLIB_GIT_COMMIT"):
+        return os.environ["SNNLIB_GIT_COMMIT"]
     cwd = os.fspath(path) if path is not None else os.path.dirname(os.path.abspath(__file__))
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
