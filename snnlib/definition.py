@@ -14,9 +14,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import check_finite, check_positive
+from .activations import ALPHA_01, LAMBDA_01
 from .reference import moments_quadrature
 
 Activation = Callable[[float], float]
+
+#: Scale that makes Var(c * relu(z)) = Var(z) for centred Gaussian z: c = sqrt(2 pi / (pi - 1)).
+SCALED_RELU_GAIN: float = math.sqrt(2.0 * math.pi / (math.pi - 1.0))
+
+#: Scalar (float -> float) activations compared with SELU in chapter "Definition 1 and SELU"; scalar math keeps
+#: the quadrature fast. ELU has alpha = 1 (Clevert et al. 2016), leaky ReLU slope 0.01.
+COMPARED_ACTIVATIONS: dict[str, Activation] = {
+    "SELU": lambda x: LAMBDA_01 * x if x > 0 else LAMBDA_01 * ALPHA_01 * math.expm1(x),
+    "ReLU": lambda x: x if x > 0 else 0.0,
+    "scaled ReLU": lambda x: SCALED_RELU_GAIN * x if x > 0 else 0.0,
+    "leaky ReLU": lambda x: x if x > 0 else 0.01 * x,
+    "ELU": lambda x: x if x > 0 else math.expm1(x),
+    "tanh": math.tanh,
+}
 
 
 def activation_map(activation: Activation, mu: float, nu: float, omega: float = 0.0, tau: float = 1.0,
@@ -40,6 +55,16 @@ class Definition1Check:
     def self_normalizing(self) -> bool:
         """True when a fixed point with positive variance exists and the Jacobian there is a contraction."""
         return self.fixed_point is not None and self.spectral_norm is not None and self.spectral_norm < 1.0
+
+    def as_row(self, digits: int = 4) -> dict[str, str]:
+        """Table row of rounded strings (no "-0.0000"), stable across machines for printing."""
+        def fmt(x: float) -> str:
+            return f"{round(x, digits) + 0.0:.{digits}f}"
+
+        point = "none" if self.fixed_point is None else f"({fmt(self.fixed_point[0])}, {fmt(self.fixed_point[1])})"
+        norm = "-" if self.spectral_norm is None else fmt(self.spectral_norm)
+        return {"activation": self.name, "fixed point (mu, nu)": point, "spectral norm": norm,
+                "verdict": self.verdict}
 
 
 def numerical_jacobian(activation: Activation, mu: float, nu: float, omega: float = 0.0, tau: float = 1.0,
@@ -83,3 +108,57 @@ def check_definition1(activation: Activation, name: str = "activation", omega: f
     trend = "variance still shrinking towards 0" if shrinking else "variance still growing"
     return Definition1Check(name, None, None, max_iter, f"no fixed point reached in {max_iter} steps ({trend})",
                             (mu, nu))
+
+
+@dataclass
+class DomainCheck:
+    """Outcome of `check_domain`: the image of a grid over Omega and the largest Jacobian norm seen on it."""
+
+    mu_bounds: tuple[float, float]
+    nu_bounds: tuple[float, float]
+    image_mu: tuple[float, float]
+    image_nu: tuple[float, float]
+    max_spectral_norm: float
+    grid: int
+
+    @property
+    def maps_into(self) -> bool:
+        """True when every grid point's image lies in Omega (the clause g(Omega) ⊆ Omega, sampled)."""
+        return (self.mu_bounds[0] <= self.image_mu[0] and self.image_mu[1] <= self.mu_bounds[1]
+                and self.nu_bounds[0] <= self.image_nu[0] and self.image_nu[1] <= self.nu_bounds[1])
+
+    @property
+    def contracting(self) -> bool:
+        """True when the Jacobian's spectral norm is < 1 at every grid point (sampled, not proven)."""
+        return self.max_spectral_norm < 1.0
+
+
+def check_domain(activation: Activation, mu_bounds: tuple[float, float], nu_bounds: tuple[float, float],
+                 omega: float = 0.0, tau: float = 1.0, grid: int = 5,
+                 kinks: tuple[float, ...] = (0.0,)) -> DomainCheck:
+    """Sample the two domain clauses of Definition 1 on a ``grid`` x ``grid`` lattice over Omega.
+
+    Omega = [mu_min, mu_max] x [nu_min, nu_max]. Reports the bounding box of g(lattice) (g(Omega) ⊆ Omega?) and
+    the largest spectral norm of the Jacobian on the lattice (< 1 everywhere: by Banach's theorem every
+    start in Omega converges to the one fixed point). A lattice is evidence, not a proof; the paper's
+    computer-assisted proof (Theorem 1) adds derivative bounds between grid points. Paper Definition 1; see
+    chapter "Definition 1 and SELU".
+    """
+    check_finite("omega", omega, "sum of the weights, n * mean(w)")
+    check_positive("tau", tau, "sum of squared weights, n * mean(w**2)")
+    check_finite("mu_bounds", mu_bounds, "range of the mean in Omega")
+    check_positive("nu_bounds", nu_bounds, "range of the variance in Omega")
+    if not (mu_bounds[0] <= mu_bounds[1] and nu_bounds[0] <= nu_bounds[1]):
+        raise ValueError(f"bounds must be (low, high) with low <= high, got mu {mu_bounds}, nu {nu_bounds}")
+    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 2:
+        raise ValueError(f"grid (points per axis) must be an integer >= 2, got {grid!r}")
+    images, norms = [], []
+    for mu in np.linspace(*mu_bounds, grid):
+        for nu in np.linspace(*nu_bounds, grid):
+            images.append(activation_map(activation, float(mu), float(nu), omega, tau, kinks))
+            jac = numerical_jacobian(activation, float(mu), float(nu), omega, tau, kinks=kinks)
+            norms.append(float(np.linalg.norm(jac, 2)))
+    img = np.array(images)
+    return DomainCheck((float(mu_bounds[0]), float(mu_bounds[1])), (float(nu_bounds[0]), float(nu_bounds[1])),
+                       (float(img[:, 0].min()), float(img[:, 0].max())),
+                       (float(img[:, 1].min()), float(img[:, 1].max())), float(max(norms)), grid)

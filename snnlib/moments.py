@@ -70,8 +70,19 @@ def _exp_erfc(ops, gauss: Any, a: Any, x: Any) -> Any:
     """exp(a) * erfc(x) for a = x^2 - c, computed as gauss * erfcx(x) with gauss = exp(-c).
 
     For x >= 0 this is the stable erfcx form; for x < 0 (where erfcx overflows) erfc(x) lies in (1, 2) and
-    exp(a) is evaluated directly (a < 0 there for the arguments used in this module).
+    exp(a) is evaluated directly (a < 0 there for the arguments used in this module). The numpy path evaluates
+    the second form only where x < 0; the torch path evaluates both (clamped) and selects.
     """
+    if ops is _NP:
+        x = np.asarray(x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.asarray(gauss * ops.erfcx(x))
+        neg = x < 0
+        if neg.any():
+            out = np.array(np.broadcast_to(out, np.broadcast_shapes(out.shape, neg.shape)))
+            a_b, x_b = np.broadcast_to(a, neg.shape), np.broadcast_to(x, neg.shape)
+            out[neg] = np.exp(a_b[neg]) * ops.erfc(x_b[neg])
+        return out[()] if out.ndim == 0 else out
     pos = x >= 0
     xp = ops.maximum(x, 0.0)
     xn = ops.minimum(x, 0.0)

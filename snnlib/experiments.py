@@ -1,0 +1,195 @@
+"""Command line for the paper's experiments: ``python -m snnlib.experiments figure1 ...`` (and ``tabular``).
+
+Paper Figure 1 (§"Normalization and SNNs"): training loss of SNN and BatchNorm FNNs with 8, 16 and 32 layers on
+MNIST and CIFAR-10; see chapter "Training deep networks: Figure 1".
+
+    python -m snnlib.experiments figure1 --dataset mnist --out results/figure1            # official protocol
+    python -m snnlib.experiments figure1 --dataset digits --threads 1 --out results/demo  # ~20 s
+
+Protocol defaults per data set (``--lr``, ``--batch-size``, ``--width``, ``--epochs`` override them):
+
+* ``mnist``, ``cifar10``: the official Figure 1 code — plain SGD, lr 1e-5, batch 128, width = number of input
+  features (784 / 3072), 2000 epochs.
+* ``digits`` (UCI optdigits, 1221 training images of 8×8 pixels, bundled with scikit-learn): a CPU-sized
+  stand-in chosen so the effect shows in well under a minute — plain SGD, lr 0.02, batch 64, width 64 (= input
+  size), 20 epochs (about 20 s on one CPU thread). The small data set needs a larger learning rate than 1e-5
+  to move within 20 epochs. Tiny networks run fastest with one thread: ``--threads 1``.
+
+The ``tabular`` subcommand (121 UCI tasks, HTRU2) lives in :mod:`snnlib.tabular`, written separately; it is
+dispatched here lazily when that module exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import importlib
+import importlib.util
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+#: Figure 1 protocol per data set: (lr, batch size, width (None = input size), epochs).
+FIGURE1_DEFAULTS: dict[str, dict[str, Any]] = {
+    "mnist": {"lr": 1e-5, "batch_size": 128, "width": None, "epochs": 2000},
+    "cifar10": {"lr": 1e-5, "batch_size": 128, "width": None, "epochs": 2000},
+    "digits": {"lr": 0.02, "batch_size": 64, "width": None, "epochs": 20},
+}
+#: The two families of paper Figure 1.
+FIGURE1_FAMILIES: tuple[str, ...] = ("BatchNorm", "SNN")
+
+
+def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), epochs: int | None = None,
+                lr: float | None = None, batch_size: int | None = None, width: int | None = None,
+                seeds: Sequence[int] = (0,), device: str = "auto", checkpoint_every: int = 0,
+                checkpoint_dir: str | Path | None = None, progress: bool = True, compile: bool = False,
+                data_seed: int = 0) -> dict[str, Any]:
+    """Train SNN and BatchNorm FNNs at each depth with the Figure 1 protocol; return the result document.
+
+    Paper Figure 1; chapter "Training deep networks: Figure 1". Networks of equal depth train together in one
+    stacked network. ``seeds`` vary the initial weights; the data order is fixed by ``data_seed``.
+    """
+    from snnlib import data as snndata
+    from snnlib.train import Member, TrainConfig, result_document, train_sweep
+
+    if dataset not in FIGURE1_DEFAULTS:
+        raise ValueError(f"dataset must be one of {tuple(FIGURE1_DEFAULTS)}, got {dataset!r}")
+    defaults = FIGURE1_DEFAULTS[dataset]
+    epochs = defaults["epochs"] if epochs is None else epochs
+    lr = defaults["lr"] if lr is None else lr
+    batch_size = defaults["batch_size"] if batch_size is None else batch_size
+    if not depths:
+        raise ValueError("depths must list at least one depth, got none")
+    for d in depths:
+        if not isinstance(d, int) or d < 1:
+            raise ValueError(f"depths must be integers >= 1, got {d!r}")
+    if not seeds or any(not isinstance(s, int) or s < 0 for s in seeds):
+        raise ValueError(f"seeds must be non-negative integers, got {list(seeds)!r}")
+    ds = snndata.load(dataset, seed=data_seed)
+    width = ds.n_features if width is None else width
+    members = [Member(fam, d, width, seed=s, lr=lr) for d in depths for s in seeds for fam in FIGURE1_FAMILIES]
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, data_seed=data_seed, device=device,
+                         checkpoint_every=checkpoint_every, progress=progress, compile=compile)
+    t0 = time.perf_counter()
+    records = train_sweep(members, ds, config, checkpoint_dir=checkpoint_dir)
+    protocol = {"dataset": dataset, "depths": list(depths), "seeds": list(seeds), "lr": lr, "width": width,
+                "optimizer": "SGD", "n_train": int(ds.X_train.shape[0]),
+                "loss": "mean cross-entropy over the whole training set, before each epoch's updates, train mode"}
+    return result_document("figure1", config, records, time.perf_counter() - t0, extra={"protocol": protocol})
+
+
+def load_results(pattern: str = "results/figure1/*.json") -> list[dict[str, Any]]:
+    """All result documents matching ``pattern`` (sorted by path), each with its ``path`` added."""
+    docs = []
+    for path in sorted(glob.glob(pattern)):
+        with open(path) as fh:
+            doc = json.load(fh)
+        doc["path"] = path
+        docs.append(doc)
+    return docs
+
+
+def plot_figure1(doc: dict[str, Any], ax: Any = None, title: str | None = None) -> Any:
+    """Plot a Figure 1 document like the paper: log training loss vs epoch, BatchNorm and SNN per depth."""
+    from snnlib import plotting
+
+    if ax is None:
+        _, ax = plotting.subplots()
+    for rec in doc["records"]:
+        fam, depth = rec["member"]["family"], rec["member"]["depth"]
+        loss = [float("nan") if v is None else v for v in rec["loss"]]
+        ax.plot(range(len(loss)), loss, color=plotting.color(fam), linestyle=plotting.DEPTH_STYLES.get(depth, "-."),
+                label=f"{fam} Depth {depth}" if rec["member"]["seed"] == doc["protocol"]["seeds"][0] else None)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (cross-entropy, nats)")
+    ax.set_title(title or f"{doc['protocol']['dataset']}: lr {doc['protocol']['lr']:g}, "
+                          f"batch {doc['config']['batch_size']}, width {doc['protocol']['width']}")
+    ax.legend(ncol=2, fontsize=8)
+    return ax
+
+
+def summarize_figure1(doc: dict[str, Any], digits: int = 3) -> dict[str, dict[str, float]]:
+    """Per ``"<family> Depth <d> seed <s>"``: the final training loss (rounded to ``digits``) and ``rises``, the
+    number of epochs after which the training loss was *higher* than before (the perturbations that paper
+    Figure 1 reports for BatchNorm); chapter "Training deep networks: Figure 1"."""
+    import math
+
+    out: dict[str, dict[str, float]] = {}
+    for rec in doc["records"]:
+        loss = [v for v in rec["loss"] if v is not None and math.isfinite(v)]
+        out[f"{rec['label']} seed {rec['member']['seed']}"] = {
+            "final_loss": round(float(loss[-1]), digits) if loss else float("nan"),
+            "rises": int(sum(b > a for a, b in zip(loss, loss[1:])))}
+    return out
+
+
+def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from snnlib.train import write_json_atomic
+
+    out = Path(args.out)
+    try:
+        doc = run_figure1(args.dataset, args.depths, args.epochs, args.lr, args.batch_size, args.width,
+                          args.seeds, args.device, args.checkpoint_every, out / "checkpoints",
+                          not args.no_progress, args.compile, args.data_seed)
+    except ValueError as exc:
+        parser.error(str(exc))
+    path = write_json_atomic(out / f"figure1_{args.dataset}.json", doc)
+    print(f"wrote {path} ({doc['wall_time_s']:.1f} s on {doc['provenance']['device']})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m snnlib.experiments", description="Run the paper's experiments.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fig = sub.add_parser("figure1", help="Figure 1: training loss of SNN vs BatchNorm at several depths")
+    fig.add_argument("--dataset", choices=sorted(FIGURE1_DEFAULTS), default="digits")
+    fig.add_argument("--depths", type=int, nargs="+", default=[8, 16, 32])
+    fig.add_argument("--epochs", type=int, default=None, help="default: 2000 (mnist, cifar10), 20 (digits)")
+    fig.add_argument("--lr", type=float, default=None, help="default: 1e-5 (mnist, cifar10), 0.02 (digits)")
+    fig.add_argument("--batch-size", type=int, default=None, help="default: 128 (mnist, cifar10), 64 (digits)")
+    fig.add_argument("--width", type=int, default=None, help="default: number of input features")
+    fig.add_argument("--seeds", type=int, nargs="+", default=[0], help="initialisation seeds")
+    fig.add_argument("--data-seed", type=int, default=0, help="seed of the split and of the mini-batch order")
+    fig.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
+    fig.add_argument("--checkpoint-every", type=int, default=0, help="epochs between checkpoints (0: none)")
+    fig.add_argument("--compile", action="store_true", help="torch.compile the networks (off by default)")
+    fig.add_argument("--no-progress", action="store_true", help="no progress bars")
+    fig.add_argument("--threads", type=int, default=None, help="CPU threads for torch (1 is fastest for digits)")
+    fig.add_argument("--out", required=True, help="output folder; the result is <out>/figure1_<dataset>.json")
+    sub.add_parser("tabular", help="121 UCI tasks and HTRU2 (snnlib.tabular)", add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m snnlib.experiments``; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # --- hook: the 'tabular' subcommand is implemented in snnlib/tabular.py (another module); dispatch lazily ---
+    if argv and argv[0] == "tabular":
+        if importlib.util.find_spec("snnlib.tabular") is None:
+            parser.error("the 'tabular' subcommand needs snnlib.tabular, which is not installed yet")
+        return int(importlib.import_module("snnlib.tabular").main(argv[1:]) or 0)
+    args = parser.parse_args(argv)
+    for name in ("epochs", "batch_size", "width"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+    if args.lr is not None and not args.lr > 0:
+        parser.error(f"--lr must be > 0, got {args.lr}")
+    if args.checkpoint_every < 0:
+        parser.error(f"--checkpoint-every must be >= 0, got {args.checkpoint_every}")
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error(f"--threads must be >= 1, got {args.threads}")
+        import torch
+
+        torch.set_num_threads(args.threads)
+    return _figure1_main(args, parser)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

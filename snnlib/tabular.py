@@ -1,0 +1,583 @@
+"""The tabular benchmark: SNN vs six FNN families and three scikit-learn methods on UCI classification tasks.
+
+Paper §"121 UCI Machine Learning Repository datasets", §A4.1-A4.2, Table 1 and Tables A4-A13; see chapter
+"A tabular benchmark". For every (dataset, method, seed) the hyperparameters are chosen on a validation split
+(the paper: 15% of the training data), the epoch by the best (smoothed) validation accuracy, and the test
+accuracy of that choice is reported. The per-dataset accuracies are then ranked and tested with
+:mod:`snnlib.stats` exactly as in the paper's Table 1.
+
+The default grid is small (it runs on a laptop); ``paper_grid=True`` / ``--paper-grid`` uses the SNN grid of
+Table A4. Tasks run serially, in local processes (``concurrent.futures``, the default for ``jobs > 1``) or with
+Dask (optional extra: ``pip install "dask[distributed]"``), and the result is written atomically as JSON with
+provenance. Command line: ``python -m snnlib.experiments tabular --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import itertools
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from snnlib import stats
+
+#: The seven FNN families of paper Table 1 (left), SNN first.
+FNN_METHODS: tuple[str, ...] = ("SNN", "MSRAinit", "BatchNorm", "LayerNorm", "WeightNorm", "Highway", "ResNet")
+#: scikit-learn baselines standing in for the paper's best non-FNN methods (LibSVM_weka, RRFglobal_caret, and
+#: SimpleLogistic_weka of Tables A12/A13).
+SKLEARN_METHODS: tuple[str, ...] = ("RandomForest", "SVM", "LogReg")
+METHODS: tuple[str, ...] = FNN_METHODS + SKLEARN_METHODS
+#: The built-in UCI datasets that ship with scikit-learn (no download).
+BUILTIN_DATASETS: tuple[str, ...] = ("digits", "breast_cancer", "wine", "iris")
+ENGINES: tuple[str, ...] = ("serial", "local", "dask")
+#: Dask's local schedulers. Not "threads": threads share torch's global RNG (initialisation, dropout masks) and
+#: thread setting, so FNN results would depend on timing.
+DASK_SCHEDULERS: tuple[str, ...] = ("processes", "synchronous")
+#: Families that take no dropout in the paper's grids (and in :func:`snnlib.models.build_model`).
+_NO_DROPOUT: tuple[str, ...] = ("BatchNorm", "Highway", "ResNet")
+_RECTANGULAR_ONLY: tuple[str, ...] = ("Highway", "ResNet")
+
+#: Small default grid (runs in minutes on a CPU); the paper's grid is :data:`PAPER_GRID_SNN`.
+DEFAULT_GRID: dict[str, tuple] = {"depth": (2, 8), "width": (64,), "lr": (0.01, 0.1), "dropout": (0.0, 0.05),
+                                  "shape": ("rectangular",)}
+#: SNN grid of paper Table A4 (layers, hidden units, learning rate, dropout, layer form).
+PAPER_GRID_SNN: dict[str, tuple] = {"depth": (2, 3, 4, 8, 16, 32), "width": (1024, 512, 256),
+                                    "lr": (0.01, 0.1, 1.0), "dropout": (0.05, 0.0), "shape": ("rectangular", "conic")}
+#: Grids of the scikit-learn baselines (ours; the paper took these methods' results from Fernández-Delgado et al.).
+SKLEARN_GRIDS: dict[str, dict[str, tuple]] = {
+    "RandomForest": {"max_features": ("sqrt", 0.5)},
+    "SVM": {"C": (1.0, 10.0, 100.0)},
+    "LogReg": {"C": (0.1, 1.0, 10.0)},
+}
+
+_T1 = "paper Table 1 (left): 7 FNNs on 121 UCI tasks; avg. rank difference to 4; * = significantly worse than best"
+#: Paper Table 1 (left). ``p_value`` is the paired Wilcoxon test against SNN across the 121 datasets.
+PAPER_TABLE1_LEFT: dict[str, Any] = {
+    "source": _T1, "n_datasets": 121, "reference_rank": 4.0,
+    "rows": [
+        {"method": "SNN", "avg_rank_diff": -0.756, "p_value": None, "significant": False},
+        {"method": "MSRAinit", "avg_rank_diff": -0.240, "p_value": 2.7e-02, "significant": True},
+        {"method": "LayerNorm", "avg_rank_diff": -0.198, "p_value": 1.5e-02, "significant": True},
+        {"method": "Highway", "avg_rank_diff": 0.021, "p_value": 1.9e-03, "significant": True},
+        {"method": "ResNet", "avg_rank_diff": 0.273, "p_value": 5.4e-04, "significant": True},
+        {"method": "WeightNorm", "avg_rank_diff": 0.397, "p_value": 7.8e-07, "significant": True},
+        {"method": "BatchNorm", "avg_rank_diff": 0.504, "p_value": 3.5e-06, "significant": True},
+    ],
+}
+
+
+def _table_rows(entries: Sequence[tuple[str, float, float | None]], key: str) -> list[dict[str, Any]]:
+    return [{"method": m, key: v, "p_value": p, "significant": p is not None and p < 0.05} for m, v, p in entries]
+
+
+#: Paper Table A12: 24 methods on the 75 small UCI datasets (< 1000 points); avg. rank, Wilcoxon p vs the best.
+PAPER_TABLE_A12: dict[str, Any] = {
+    "source": "paper Table A12: 24 methods on the 75 UCI datasets with < 1000 points; avg. rank; p vs best",
+    "n_datasets": 75, "reference_rank": 12.5,
+    "rows": _table_rows([
+        ("LibSVM_weka", 9.3, None), ("RRFglobal_caret", 9.6, 2.5e-01), ("SNN", 9.6, 3.8e-01),
+        ("SimpleLogistic_weka", 9.9, 1.5e-01), ("lvq_caret", 10.1, 1.0e-01), ("gcvEarth_caret", 10.7, 3.6e-02),
+        ("MSRAinit", 11.0, 4.0e-02), ("LayerNorm", 11.3, 7.2e-02), ("Highway", 11.5, 8.9e-03),
+        ("mda_R", 11.8, 2.6e-03), ("LogitBoost_weka", 11.9, 2.4e-02), ("ctreeBag_R", 12.1, 1.8e-03),
+        ("ResNet", 12.3, 3.5e-03), ("BatchNorm", 12.6, 4.9e-04), ("JRip_caret", 12.9, 1.7e-04),
+        ("WeightNorm", 13.0, 8.3e-05), ("rpart2_caret", 13.6, 7.0e-04), ("Dagging_weka", 13.9, 3.0e-05),
+        ("NNge_weka", 14.0, 7.7e-04), ("pam_caret", 14.2, 1.5e-04), ("simpls_R", 14.3, 4.6e-05),
+        ("NaiveBayes_weka", 14.6, 1.2e-04), ("bayesglm_caret", 15.0, 1.6e-06), ("Stacking_weka", 20.9, 2.2e-12),
+    ], "avg_rank"),
+}
+#: Paper Table A13: 24 methods on the 46 large UCI datasets (>= 1000 points); avg. rank, Wilcoxon p vs SNN.
+PAPER_TABLE_A13: dict[str, Any] = {
+    "source": "paper Table A13: 24 methods on the 46 UCI datasets with >= 1000 points; avg. rank; p vs best",
+    "n_datasets": 46, "reference_rank": 12.5,
+    "rows": _table_rows([
+        ("SNN", 5.8, None), ("LibSVM_weka", 6.1, 5.8e-01), ("RRFglobal_caret", 6.6, 2.1e-01),
+        ("MSRAinit", 7.1, 4.5e-03), ("LayerNorm", 7.2, 7.1e-02), ("Highway", 7.9, 1.7e-03),
+        ("ResNet", 8.4, 1.7e-04), ("WeightNorm", 8.7, 5.5e-04), ("BatchNorm", 9.7, 1.8e-04),
+        ("gcvEarth_caret", 9.9, 8.2e-05), ("LogitBoost_weka", 12.1, 2.2e-07), ("SimpleLogistic_weka", 12.4, 3.8e-09),
+        ("JRip_caret", 12.4, 9.0e-08), ("ctreeBag_R", 13.5, 1.6e-05), ("mda_R", 13.9, 1.4e-10),
+        ("NNge_weka", 14.1, 1.6e-10), ("rpart2_caret", 15.5, 2.3e-08), ("Dagging_weka", 16.1, 4.4e-12),
+        ("lvq_caret", 16.3, 1.6e-12), ("NaiveBayes_weka", 17.9, 1.6e-12), ("pam_caret", 18.3, 2.8e-14),
+        ("bayesglm_caret", 18.7, 1.5e-11), ("simpls_R", 19.0, 3.4e-11), ("Stacking_weka", 22.5, 2.8e-14),
+    ], "avg_rank"),
+}
+#: Paper Table 1 (right): the same 46 large datasets, avg. rank difference to 12.5 (= Table A13 rank - 12.5).
+PAPER_TABLE1_RIGHT: dict[str, Any] = {
+    "source": "paper Table 1 (right): 24 methods on the 46 UCI datasets with >= 1000 points; avg. rank "
+              "difference to 12.5 (Table A13 minus 12.5); * = significantly worse than best",
+    "n_datasets": 46, "reference_rank": 12.5,
+    "rows": [{"method": r["method"], "avg_rank_diff": round(r["avg_rank"] - 12.5, 1), "p_value": r["p_value"],
+              "significant": r["significant"]} for r in PAPER_TABLE_A13["rows"]],
+}
+#: Average depth selected on the 121 tasks (paper main text, §"121 UCI ..."); ResNet counts blocks.
+PAPER_SELECTED_DEPTHS: dict[str, Any] = {
+    "source": "paper §'121 UCI Machine Learning Repository datasets': average selected depth",
+    "depths": {"SNN": 10.8, "BatchNorm": 6.0, "WeightNorm": 3.8, "LayerNorm": 7.0, "Highway": 5.9,
+               "MSRAinit": 7.1, "ResNet": 6.35},
+}
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Everything that defines a tabular sweep (stored in the result JSON). See :func:`run_sweep`."""
+
+    grid: dict[str, tuple] = field(default_factory=lambda: dict(DEFAULT_GRID))
+    epochs: int = 30
+    batch_size: int = 64
+    smooth: int = 1
+    val_fraction: float = 0.15
+    sklearn_grids: dict[str, dict[str, tuple]] = field(default_factory=lambda: dict(SKLEARN_GRIDS))
+
+    def __post_init__(self) -> None:
+        for key in ("depth", "width", "lr", "dropout", "shape"):
+            if key not in self.grid or len(self.grid[key]) == 0:
+                raise ValueError(f"grid must give a non-empty tuple for {key!r}, got {self.grid.get(key)!r}")
+        if any(not isinstance(d, int) or d < 1 for d in self.grid["depth"]):
+            raise ValueError(f"grid depth (hidden layers) must be integers >= 1, got {self.grid['depth']!r}")
+        if any(not isinstance(w, int) or w < 1 for w in self.grid["width"]):
+            raise ValueError(f"grid width (hidden units) must be integers >= 1, got {self.grid['width']!r}")
+        if any(not (lr > 0 and math.isfinite(lr)) for lr in self.grid["lr"]):
+            raise ValueError(f"grid lr (learning rate) must be finite and > 0, got {self.grid['lr']!r}")
+        if any(not 0 <= p < 1 for p in self.grid["dropout"]):
+            raise ValueError(f"grid dropout (drop rate) must be in [0, 1), got {self.grid['dropout']!r}")
+        if any(s not in ("rectangular", "conic") for s in self.grid["shape"]):
+            raise ValueError(f"grid shape must be 'rectangular' or 'conic', got {self.grid['shape']!r}")
+        for name, value, low in (("epochs", self.epochs, 1), ("batch_size", self.batch_size, 1),
+                                 ("smooth", self.smooth, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        if not 0 < self.val_fraction < 1:
+            raise ValueError(f"val_fraction (share of training data held out) must be in (0, 1), "
+                             f"got {self.val_fraction!r}")
+
+
+def grid_configs(method: str, config: SweepConfig) -> list[dict[str, Any]]:
+    """The hyperparameter settings tried for ``method``: the FNN grid (families without dropout or conic
+    shape in the paper's grids get only dropout 0 / rectangular) or the scikit-learn grid."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    grid = dict(config.sklearn_grids[method]) if method in SKLEARN_METHODS else dict(config.grid)
+    if method in _NO_DROPOUT:
+        grid["dropout"] = (0.0,)
+    if method in _RECTANGULAR_ONLY:
+        grid["shape"] = ("rectangular",)
+    keys = sorted(grid)
+    return [dict(zip(keys, values)) for values in itertools.product(*(tuple(dict.fromkeys(grid[k])) for k in keys))]
+
+
+def select_epoch(val_acc: Sequence[float], smooth: int = 1) -> int:
+    """Epoch (0-based) with the best moving-average validation accuracy; the first one on ties.
+
+    Paper §A4.1: "early stopping ... based on learning curves of 100 epochs, smoothed with a moving average of
+    10"; ``smooth`` is the window (trailing, shorter at the start). Chapter "A tabular benchmark".
+    """
+    v = np.asarray(val_acc, dtype=float)
+    if v.ndim != 1 or v.size == 0:
+        raise ValueError(f"val_acc must be a non-empty 1-d sequence, got shape {v.shape}")
+    if isinstance(smooth, bool) or not isinstance(smooth, int) or smooth < 1:
+        raise ValueError(f"smooth (moving-average window in epochs) must be an integer >= 1, got {smooth!r}")
+    c = np.concatenate([[0.0], np.cumsum(v)])
+    idx = np.arange(1, v.size + 1)
+    start = np.maximum(idx - smooth, 0)
+    return int(np.argmax((c[idx] - c[start]) / (idx - start)))
+
+
+def _selection_key(val: float, params: dict[str, Any]) -> tuple:
+    """Best validation accuracy; ties broken towards more layers, lower lr, higher dropout (paper §A4.1)."""
+    return (round(val, 12), params.get("depth", 0), -params.get("lr", 0.0), params.get("dropout", 0.0))
+
+
+# ----------------------------------------------------------------------------------------------- data
+@functools.lru_cache(maxsize=8)
+def load_task_data(dataset: str, seed: int, val_fraction: float = 0.15, data_dir: str | None = None):
+    """The :class:`snnlib.data.Dataset` (standardised float32 train/validation/test splits) of one task.
+
+    Built-in names (:data:`BUILTIN_DATASETS`) come from :func:`snnlib.data.load_builtin` (a seeded stratified
+    split, 20 % test); with ``data_dir`` the name is a dataset folder of the UCI-121 archive, loaded with its
+    predefined holdout split by :func:`snnlib.data.load_uci_folder`. Either way ``val_fraction`` of the training
+    data is the validation set (paper §A4.1: 15 %). Cached per process, so each worker loads a dataset once.
+    """
+    from snnlib import data
+
+    if data_dir is None:
+        if dataset not in BUILTIN_DATASETS:
+            raise ValueError(f"dataset must be one of {BUILTIN_DATASETS} (or give data_dir), got {dataset!r}")
+        return data.load_builtin(dataset, seed=seed, val_fraction=val_fraction)
+    folder = os.path.join(data_dir, dataset)
+    if not os.path.isdir(folder):
+        raise ValueError(f"dataset must be a folder of the UCI archive in {data_dir!r}, got {dataset!r}")
+    return data.load_uci_folder(folder, val_fraction=val_fraction, seed=seed)
+
+
+def list_uci_datasets(data_dir: str | os.PathLike) -> list[str]:
+    """Names (sorted) of the UCI-121 dataset folders in ``data_dir``: subfolders ``<name>`` that hold
+    ``<name>_R.dat`` or ``<name>_train_R.dat`` (the layout of the Fernández-Delgado et al. archive)."""
+    root = os.fspath(data_dir)
+    if not os.path.isdir(root):
+        raise ValueError(f"data_dir must be an existing folder (the UCI-121 archive), got {root!r}")
+    names = sorted(d for d in os.listdir(root)
+                   if any(os.path.isfile(os.path.join(root, d, d + suffix)) for suffix in ("_R.dat", "_train_R.dat")))
+    if not names:
+        raise ValueError(f"data_dir must hold UCI dataset folders (<name>/<name>_R.dat), found none in {root!r}")
+    return names
+
+
+# ----------------------------------------------------------------------------------------------- training
+@contextlib.contextmanager
+def _single_thread(use_torch: bool) -> Iterator[None]:
+    """One thread for BLAS and OpenMP (scikit-learn) and, if ``use_torch``, torch while a task runs: parallelism
+    comes from running tasks side by side, and oversubscribed BLAS threads made small fits ~50x slower on a
+    2-core machine. (Threads of one process share torch's setting: use processes to run FNN tasks in parallel.)"""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        if not use_torch:
+            yield
+            return
+        import torch
+
+        old = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(old)
+
+
+def _train_fnn(family: str, data: Any, params: dict[str, Any], config: SweepConfig, seed: int) -> dict[str, Any]:
+    """Train one FNN with plain SGD (as in the paper); validation and test accuracy after every epoch."""
+    import torch
+    from torch.nn import functional as F
+
+    from snnlib.models import build_model
+    from snnlib.reproducibility import seed_everything
+
+    seed_everything(seed)
+    x_tr, y_tr = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
+    x_va, x_te = torch.from_numpy(data.X_val), torch.from_numpy(data.X_test)
+    model = build_model(family, data.n_features, data.n_classes, params["depth"], params["width"],
+                        shape=params["shape"], dropout=params["dropout"])
+    opt = torch.optim.SGD(model.parameters(), lr=params["lr"])
+    gen = torch.Generator().manual_seed(seed)
+    val_curve, test_curve = [], []
+    n, bs = x_tr.shape[0], min(config.batch_size, x_tr.shape[0])
+    for _ in range(config.epochs):
+        model.train()
+        perm = torch.randperm(n, generator=gen)
+        for start in range(0, n - bs + 1, bs):  # drop the last incomplete batch (BatchNorm needs > 1 sample)
+            idx = perm[start:start + bs]
+            loss = F.cross_entropy(model(x_tr[idx]), y_tr[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            val_curve.append(float((model(x_va).argmax(1).numpy() == data.y_val).mean()))
+            test_curve.append(float((model(x_te).argmax(1).numpy() == data.y_test).mean()))
+        if not math.isfinite(loss.item()):
+            break  # diverged: later epochs predict garbage; the curves so far still count
+    epoch = select_epoch(val_curve, min(config.smooth, len(val_curve)))
+    return {"val_accuracy": val_curve[epoch], "test_accuracy": test_curve[epoch], "epoch": epoch + 1}
+
+
+def _fit_sklearn(method: str, data: Any, params: dict[str, Any], seed: int) -> dict[str, Any]:
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    if method == "RandomForest":
+        model = RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=1, **params)
+    elif method == "SVM":
+        model = SVC(kernel="rbf", gamma="scale", **params)
+    else:
+        model = LogisticRegression(max_iter=2000, **params)
+    model.fit(data.X_train, data.y_train)
+    return {"val_accuracy": float(model.score(data.X_val, data.y_val)),
+            "test_accuracy": float(model.score(data.X_test, data.y_test)), "epoch": None}
+
+
+def run_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one (dataset, method, seed): try every grid setting, keep the best on validation, report its test
+    accuracy. ``task`` holds ``dataset``, ``method``, ``seed``, ``config`` (a :class:`SweepConfig`) and
+    ``data_dir``. A picklable top-level function, so local processes and Dask workers can run it."""
+    config: SweepConfig = task["config"]
+    method, seed = task["method"], int(task["seed"])
+    data = load_task_data(task["dataset"], seed, config.val_fraction, task.get("data_dir"))
+    best: dict[str, Any] | None = None
+    with _single_thread(method in FNN_METHODS):
+        for params in grid_configs(method, config):
+            if method in SKLEARN_METHODS:
+                out = _fit_sklearn(method, data, params, seed)
+            else:
+                out = _train_fnn(method, data, params, config, seed)
+            if best is None or _selection_key(out["val_accuracy"], params) > _selection_key(best["val_accuracy"],
+                                                                                            best["params"]):
+                best = {**out, "params": params}
+    assert best is not None
+    return {"dataset": task["dataset"], "method": method, "seed": seed, **best}
+
+
+# ----------------------------------------------------------------------------------------------- sweep
+def _execute(tasks: list[dict[str, Any]], engine: str, jobs: int, progress: bool, dask_scheduler: str,
+             dask_address: str | None) -> list[dict[str, Any]]:
+    from tqdm import tqdm  # plain bars: tqdm.auto warns on stderr in kernels without ipywidgets
+
+    if engine == "serial" or (engine == "local" and jobs == 1):
+        return [run_task(t) for t in tqdm(tasks, disable=not progress, desc="tabular")]
+    if engine == "local":
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        ctx = multiprocessing.get_context("spawn")  # no fork after torch/OpenMP has started threads
+        results: list[dict[str, Any] | None] = [None] * len(tasks)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
+            for fut in tqdm(as_completed(futures), total=len(tasks), disable=not progress, desc="tabular"):
+                results[futures[fut]] = fut.result()
+        return [r for r in results if r is not None]
+    return _execute_dask(tasks, jobs, progress, dask_scheduler, dask_address)
+
+
+def _execute_dask(tasks: list[dict[str, Any]], jobs: int, progress: bool, scheduler: str,
+                  address: str | None) -> list[dict[str, Any]]:
+    """Run the tasks with Dask: ``dask.delayed`` on a local scheduler, or a ``dask.distributed`` cluster
+    (``address='local'`` starts a LocalCluster of ``jobs`` single-threaded worker processes)."""
+    try:
+        import dask
+    except ImportError as err:
+        raise ValueError("engine 'dask' needs the optional extra: pip install 'dask[distributed]'") from err
+    if address is None:
+        delayed = [dask.delayed(run_task, pure=True)(t) for t in tasks]
+        ctx = contextlib.nullcontext()
+        if progress:
+            from dask.diagnostics import ProgressBar
+
+            ctx = ProgressBar()
+        with ctx:
+            return list(dask.compute(*delayed, scheduler=scheduler, num_workers=jobs))
+    from dask.distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True) if address == "local" else None
+    try:
+        with Client(cluster if cluster is not None else address) as client:
+            results = client.gather(client.map(run_task, tasks, pure=False))
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return list(results)
+
+
+def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: Sequence[int] = (0,),
+              config: SweepConfig | None = None, data_dir: str | os.PathLike | None = None, engine: str = "local",
+              jobs: int = 1, progress: bool = True, dask_scheduler: str = "processes",
+              dask_address: str | None = None) -> dict[str, Any]:
+    """Run the benchmark: every dataset x method x seed, then rank and test the mean accuracies.
+
+    Returns a JSON-ready dict with ``config``, ``runs`` (one record per task: chosen hyperparameters, epoch,
+    validation and test accuracy), ``accuracy`` (dataset -> method -> mean test accuracy over seeds),
+    ``comparison`` (:func:`snnlib.stats.compare` rows: average rank, rank difference to (k+1)/2, Wilcoxon p vs
+    the best-ranked method) and ``provenance``. Paper Table 1 / §A4.2; chapter "A tabular benchmark".
+    """
+    datasets, methods, seeds = list(datasets), list(methods), [int(s) for s in seeds]
+    data_dir = os.fspath(data_dir) if data_dir is not None else None
+    config = config if config is not None else SweepConfig()
+    if not datasets:
+        raise ValueError("datasets must name at least one dataset, got an empty list")
+    if len(set(datasets)) != len(datasets):
+        raise ValueError(f"datasets must be distinct, got {datasets}")
+    bad = [m for m in methods if m not in METHODS]
+    if bad or not methods or len(set(methods)) != len(methods):
+        raise ValueError(f"methods must be distinct names from {METHODS}, got {methods}")
+    if not seeds or any(s < 0 for s in seeds):
+        raise ValueError(f"seeds must be non-negative integers, got {seeds}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs (worker processes) must be an integer >= 1, got {jobs!r}")
+    if dask_scheduler not in DASK_SCHEDULERS:
+        raise ValueError(f"dask_scheduler must be one of {DASK_SCHEDULERS}, got {dask_scheduler!r}")
+    if data_dir is None:
+        unknown = [d for d in datasets if d not in BUILTIN_DATASETS]
+        if unknown:
+            raise ValueError(f"datasets must be among {BUILTIN_DATASETS} without data_dir, got {unknown}")
+    else:
+        known = list_uci_datasets(data_dir)
+        unknown = [d for d in datasets if d not in known]
+        if unknown:
+            raise ValueError(f"datasets must be UCI dataset folders in data_dir {data_dir!r}, got {unknown}")
+    tasks = [{"dataset": d, "method": m, "seed": s, "config": config, "data_dir": data_dir}
+             for d in datasets for m in methods for s in seeds]
+    t0 = time.perf_counter()
+    runs = _execute(tasks, engine, jobs, progress, dask_scheduler, dask_address)
+    seconds = time.perf_counter() - t0
+    runs.sort(key=lambda r: (datasets.index(r["dataset"]), methods.index(r["method"]), r["seed"]))
+    # rounded so that equal accuracies averaged in a different order tie exactly in the ranking
+    accuracy = {d: {m: round(float(np.mean([r["test_accuracy"] for r in runs
+                                            if r["dataset"] == d and r["method"] == m])), 12)
+                    for m in methods} for d in datasets}
+    result: dict[str, Any] = {
+        "benchmark": "tabular", "datasets": datasets, "methods": methods, "seeds": seeds,
+        "config": {**asdict(config), "engine": engine, "jobs": jobs, "data_dir": data_dir},
+        "runs": runs, "accuracy": accuracy, "seconds": seconds,
+    }
+    if len(methods) >= 2:
+        result["comparison"] = stats.compare(accuracy_table(result)[2], methods)
+    from snnlib.reproducibility import provenance
+
+    result["provenance"] = provenance("cpu")
+    return result
+
+
+def accuracy_table(result: dict[str, Any]) -> tuple[list[str], list[str], np.ndarray]:
+    """``(datasets, methods, acc)`` with ``acc[i, j]`` the mean test accuracy of method j on dataset i."""
+    datasets, methods = list(result["datasets"]), list(result["methods"])
+    acc = np.array([[result["accuracy"][d][m] for m in methods] for d in datasets], dtype=float)
+    return datasets, methods, acc
+
+
+def write_json(result: dict[str, Any], path: str | os.PathLike) -> None:
+    """Write ``result`` as JSON atomically (temporary file in the same folder, then ``os.replace``)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tabular-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(result, fh, indent=1, default=_json_default)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, tuple):
+        return list(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+# ----------------------------------------------------------------------------------------------- CLI
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error message (``tabular: error: ...``) and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _split(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="tabular", description="SNN vs FNN families and scikit-learn baselines on UCI tasks "
+                                            "(paper Table 1; chapter 'A tabular benchmark').")
+    p.add_argument("--datasets", default="builtin",
+                   help="'builtin' (digits, breast_cancer, wine, iris), 'uci121' (all in --data-dir) or a "
+                        "comma-separated list of names")
+    p.add_argument("--data-dir", default=None, help="folder of the UCI-121 archive (needed for uci121)")
+    p.add_argument("--methods", default="all", help="'all', 'fnn', 'sklearn' or a comma-separated list of "
+                                                    f"{', '.join(METHODS)}")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds (split and initialisation), e.g. 0,1,2")
+    p.add_argument("--depths", default=None, help="comma-separated hidden-layer counts (default 2,8)")
+    p.add_argument("--widths", default=None, help="comma-separated hidden widths (default 64)")
+    p.add_argument("--lrs", default=None, help="comma-separated SGD learning rates (default 0.01,0.1)")
+    p.add_argument("--dropouts", default=None, help="comma-separated dropout rates (default 0,0.05)")
+    p.add_argument("--shapes", default=None, help="comma-separated layer forms: rectangular, conic")
+    p.add_argument("--paper-grid", action="store_true", help="the SNN grid of paper Table A4 and 100 epochs")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 30; 100 with --paper-grid)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--smooth", type=int, default=None,
+                   help="moving-average window for the epoch choice (default 1; 10 with --paper-grid)")
+    p.add_argument("--engine", default="local", help=f"one of {', '.join(ENGINES)}")
+    p.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
+    p.add_argument("--dask-scheduler", default="processes", help=f"one of {', '.join(DASK_SCHEDULERS)}")
+    p.add_argument("--dask-address", default=None,
+                   help="dask.distributed scheduler address, or 'local' for a LocalCluster")
+    p.add_argument("--out", default="results/tabular.json", help="result JSON (written atomically)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+def _numbers(text: str | None, kind: type, name: str) -> tuple | None:
+    if text is None:
+        return None
+    try:
+        values = tuple(kind(v) for v in _split(text))
+    except ValueError:
+        raise ValueError(f"--{name} must be comma-separated {kind.__name__}s, got {text!r}") from None
+    if not values:
+        raise ValueError(f"--{name} must list at least one value, got {text!r}")
+    return values
+
+
+def _config_from_args(args: argparse.Namespace) -> SweepConfig:
+    grid = dict(PAPER_GRID_SNN if args.paper_grid else DEFAULT_GRID)
+    for key, text, kind in (("depth", args.depths, int), ("width", args.widths, int), ("lr", args.lrs, float),
+                            ("dropout", args.dropouts, float), ("shape", args.shapes, str)):
+        values = _numbers(text, kind, key + "s")
+        if values is not None:
+            grid[key] = values
+    epochs = args.epochs if args.epochs is not None else (100 if args.paper_grid else 30)
+    smooth = args.smooth if args.smooth is not None else (10 if args.paper_grid else 1)
+    return SweepConfig(grid=grid, epochs=epochs, batch_size=args.batch_size, smooth=smooth)
+
+
+def _datasets_from_args(args: argparse.Namespace) -> list[str]:
+    if args.datasets == "builtin":
+        return list(BUILTIN_DATASETS)
+    if args.data_dir is not None and not os.path.isdir(args.data_dir):
+        raise ValueError(f"--data-dir must be an existing folder, got {args.data_dir!r}")
+    if args.datasets == "uci121":
+        if args.data_dir is None:
+            raise ValueError("--datasets uci121 needs --data-dir (folder of the UCI-121 archive)")
+        return list_uci_datasets(args.data_dir)
+    names = _split(args.datasets)
+    if not names:
+        raise ValueError(f"--datasets must be 'builtin', 'uci121' or a list of names, got {args.datasets!r}")
+    return names
+
+
+def _methods_from_args(text: str) -> list[str]:
+    groups = {"all": list(METHODS), "fnn": list(FNN_METHODS), "sklearn": list(SKLEARN_METHODS)}
+    if text in groups:
+        return groups[text]
+    return _split(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line of the tabular benchmark (``python -m snnlib.experiments tabular ...``).
+
+    Runs :func:`run_sweep`, prints the comparison table (paper Table 1 style) and writes the result JSON.
+    Bad arguments print one line ``tabular: error: <reason>`` and exit with status 2.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        seeds = [int(s) for s in _numbers(args.seeds, int, "seeds") or ()]
+        config = _config_from_args(args)
+        result = run_sweep(_datasets_from_args(args), _methods_from_args(args.methods), seeds, config,
+                           data_dir=args.data_dir, engine=args.engine, jobs=args.jobs,
+                           progress=not args.no_progress, dask_scheduler=args.dask_scheduler,
+                           dask_address=args.dask_address)
+    except ValueError as err:
+        parser.error(str(err))
+    write_json(result, args.out)
+    if "comparison" in result:
+        print(stats.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
+    print(f"wrote {args.out} ({len(result['runs'])} runs, {result['seconds']:.1f} s)")
+    return 0

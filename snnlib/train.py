@@ -1,0 +1,532 @@
+"""Trainer for the paper's FNN sweeps: many networks at once, data on the device, resumable, divergence-aware.
+
+Implements the training protocol of the paper's Figure 1 (official code: plain SGD, mini-batches of 128, the
+training loss over the whole training set logged once per epoch before that epoch's updates, in training mode;
+paper §"Normalization and SNNs", Figure 1) for any list of networks; see chapter "Training deep networks:
+Figure 1".
+
+Design (what makes it fast and exact):
+
+* The whole dataset lives on the device when it fits; each epoch's order is a seeded permutation drawn on the
+  device (:func:`epoch_permutation`), so no per-batch host copies and no host sync inside an epoch.
+* Networks of equal widths and stackable families are trained as one :class:`snnlib.models.StackedMLP`
+  (weights (k, in, out), one ``baddbmm`` per layer); others run as a :class:`ModuleStack`, one after another.
+* One optimizer, :class:`MaskedSGD`, updates all members with per-member learning rates and a per-member
+  "alive" mask: a member whose loss turns NaN/inf stops being updated, the epoch is recorded, the rest go on.
+* The full-training-set loss and accuracy are accumulated on the device; one ``.cpu()`` per epoch.
+* Checkpoints (weights, optimizer buffers, RNG states, history) are written atomically every N epochs and
+  loaded with ``torch.load(..., weights_only=True)``; a resumed run reproduces the uninterrupted one exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from snnlib.models import FAMILIES, SHAPES, STACKABLE, StackedMLP, build_model, count_params, hidden_widths
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    """``'auto'`` → cuda if available, else mps, else cpu; any other string is passed to ``torch.device``."""
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda[:i]' or 'mps', got {device!r}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available (use 'auto' or 'cpu')")
+    return dev
+
+
+def device_name(device: torch.device) -> str:
+    """Human-readable name of the device (GPU model for CUDA)."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return device.type
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued kernels on ``device`` (needed for honest timings)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def epoch_permutation(n: int, seed: int, epoch: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """The order of the ``n`` training samples in ``epoch``: a permutation drawn from a generator seeded by
+    (seed, epoch), on the device for CUDA (so resuming at any epoch reproduces the same order)."""
+    device = torch.device(device)
+    gen_device = device if device.type == "cuda" else torch.device("cpu")
+    gen = torch.Generator(device=gen_device)
+    gen.manual_seed(int(seed) * 1_000_003 + int(epoch))
+    return torch.randperm(n, generator=gen, device=gen_device).to(device)
+
+
+@dataclass
+class Member:
+    """One network of a sweep: its family and size (see :func:`snnlib.models.build_model`), seed and learning rate."""
+
+    family: str
+    depth: int
+    width: int
+    seed: int = 0
+    lr: float = 1e-5
+    shape: str = "rectangular"
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {FAMILIES}, got {self.family!r}")
+        if self.shape not in SHAPES:
+            raise ValueError(f"shape must be one of {SHAPES}, got {self.shape!r}")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr (learning rate) must be finite and > 0, got {self.lr!r}")
+
+    @property
+    def label(self) -> str:
+        return f"{self.family} Depth {self.depth}"
+
+
+@dataclass
+class TrainConfig:
+    """How to train (defaults: the official Figure 1 protocol except the epoch count; paper Figure 1)."""
+
+    epochs: int = 10
+    batch_size: int = 128
+    momentum: float = 0.0
+    data_seed: int = 0
+    device: str = "auto"
+    eval_batch_size: int = 10_000
+    checkpoint_every: int = 0
+    progress: bool = True
+    compile: bool = False
+    stack: bool = True
+    cuda_graph: bool = True
+
+    def __post_init__(self) -> None:
+        for name, low in (("epochs", 1), ("batch_size", 1), ("eval_batch_size", 1), ("checkpoint_every", 0),
+                          ("data_seed", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        if not 0.0 <= self.momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
+
+
+class ModuleStack(nn.Module):
+    """k ordinary modules behind the stacked interface: ``forward(x)`` returns logits of shape (k, batch, out)."""
+
+    def __init__(self, models: Sequence[nn.Module]) -> None:
+        super().__init__()
+        if len(models) == 0:
+            raise ValueError("models must hold at least one model, got an empty list")
+        self.members = nn.ModuleList(models)
+        self.k = len(models)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([m(x) for m in self.members])
+
+
+def _member_of_params(net: nn.Module) -> list[tuple[nn.Parameter, int | None]]:
+    """Each parameter with the member it belongs to (None: stacked along dim 0)."""
+    if isinstance(net, ModuleStack):
+        return [(p, j) for j, m in enumerate(net.members) for p in m.parameters()]
+    return [(p, None) for p in net.parameters()]
+
+
+class MaskedSGD:
+    """Plain SGD (optional heavy-ball momentum) with per-member learning rates and a per-member alive mask.
+
+    The learning rates are folded into the loss (:func:`train_networks` back-propagates ``Σ_j lr_j · L_j``), so
+    the gradients arriving here are already ``lr_j · ∇L_j``; :meth:`step` zeroes those of diverged members
+    (their NaN/inf gradients included) and applies ``p ← p − g`` with one fused multi-tensor kernel. Works on
+    stacked parameters (member = dim 0) and on :class:`ModuleStack` members. No host sync, CUDA-graph safe.
+    """
+
+    def __init__(self, net: nn.Module, lrs: torch.Tensor, momentum: float = 0.0) -> None:
+        self.params = _member_of_params(net)
+        self.lrs = lrs
+        self.momentum = momentum
+        self.buffers: list[torch.Tensor] | None = None
+
+    @torch.no_grad()
+    def step(self, alive: torch.Tensor) -> None:
+        k = self.lrs.shape[0]
+        zero = torch.zeros((), dtype=self.lrs.dtype, device=self.lrs.device)
+        params, grads = [], []
+        for p, member in self.params:
+            if p.grad is None:
+                continue
+            keep = alive.view((k,) + (1,) * (p.dim() - 1)) if member is None else alive[member]
+            params.append(p)
+            grads.append(torch.where(keep, p.grad, zero))
+        if self.momentum:
+            if self.buffers is None:
+                self.buffers = [g.clone() for g in grads]
+            else:
+                torch._foreach_mul_(self.buffers, self.momentum)
+                torch._foreach_add_(self.buffers, grads)
+            grads = self.buffers
+        torch._foreach_sub_(params, grads)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"lrs": self.lrs.cpu(), "momentum": self.momentum,
+                "buffers": None if self.buffers is None else [b.cpu() for b in self.buffers]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        device = self.lrs.device
+        self.lrs.copy_(state["lrs"].to(device))
+        self.momentum = float(state["momentum"])
+        self.buffers = None if state["buffers"] is None else [b.to(device) for b in state["buffers"]]
+
+
+def _rng_state() -> dict[str, Any]:
+    state: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> None:
+    """``torch.save`` to a temporary file in the same folder, then ``os.replace`` (atomic on POSIX and Windows)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Load a checkpoint written by :func:`save_checkpoint` with ``weights_only=True`` (no arbitrary unpickling)."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _place(X: Any, y: Any, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, bool]:
+    """Move the data to ``device`` if it fits (CUDA: uses at most half the free memory); else keep it on host."""
+    X = torch.as_tensor(X, dtype=torch.float32)
+    y = torch.as_tensor(y, dtype=torch.long)
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        if X.element_size() * X.numel() + y.element_size() * y.numel() > free // 2:
+            return X.pin_memory(), y.pin_memory(), False
+    return X.to(device), y.to(device), True
+
+
+class _GraphedStep:
+    """Replays one full-batch training step (gather, forward, backward, SGD) as a captured CUDA graph.
+
+    Deep narrow MLPs at batch 128 are bound by kernel-launch latency; a graph launches the whole step at once.
+    The first few calls run eagerly on a side stream (they are real steps, as the CUDA-graph recipe requires
+    warm-up before capture); the next call captures the step and replays it (capture alone computes nothing).
+    Replays run the same kernels on the same memory, so results equal the eager loop's.
+    """
+
+    WARMUP = 3
+
+    def __init__(self, step: Callable[[torch.Tensor, torch.Tensor], None], X: torch.Tensor, y: torch.Tensor,
+                 batch_size: int, device: torch.device) -> None:
+        self.step, self.X, self.y = step, X, y
+        self.idx = torch.zeros(batch_size, dtype=torch.long, device=device)
+        self.calls, self.graph = 0, None
+
+    def _run(self) -> None:
+        self.step(self.X[self.idx], self.y[self.idx])
+
+    def __call__(self, idx: torch.Tensor) -> None:
+        self.idx.copy_(idx)
+        if self.graph is not None:
+            self.graph.replay()
+            return
+        self.calls += 1
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream):
+            if self.calls <= self.WARMUP:
+                self._run()
+            else:
+                self.graph = torch.cuda.CUDAGraph()
+                with torch.cuda.graph(self.graph):
+                    self._run()
+        torch.cuda.current_stream().wait_stream(stream)
+        if self.graph is not None:
+            self.graph.replay()
+
+
+@dataclass
+class TrainResult:
+    """Per-member histories of one trained group (``loss[e]``/``accuracy[e]``: after e epochs, e = 0..epochs)."""
+
+    loss: list[list[float]]
+    accuracy: list[list[float]]
+    diverged_epoch: list[int | None]
+    val_loss: list[list[float]] = field(default_factory=list)
+    val_accuracy: list[list[float]] = field(default_factory=list)
+    wall_time_s: float = 0.0
+    epochs_run: int = 0
+
+
+def _evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor, chunk: int, train_mode: bool,
+              on_device: bool, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean cross-entropy and accuracy of every member over (X, y), accumulated on the device.
+
+    ``train_mode=True`` evaluates as the official Figure 1 code logs ``loss_tr``: batch statistics for
+    BatchNorm (chunk-wise), running statistics left untouched.
+    """
+    saved = {name: b.clone() for name, b in net.named_buffers()} if train_mode else {}
+    net.train(train_mode)
+    n = X.shape[0]
+    loss_sum = correct = None
+    with torch.no_grad():
+        for start in range(0, n, chunk):
+            xb, yb = X[start:start + chunk], y[start:start + chunk]
+            if not on_device:
+                xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+            logits = net(xb)
+            logp = torch.log_softmax(logits, dim=-1)
+            nll = -logp.gather(-1, yb.expand(logits.shape[0], -1).unsqueeze(-1)).squeeze(-1).sum(1)
+            hits = (logits.argmax(-1) == yb).sum(1)
+            loss_sum = nll if loss_sum is None else loss_sum + nll
+            correct = hits if correct is None else correct + hits
+    if train_mode:
+        with torch.no_grad():
+            for name, b in net.named_buffers():
+                b.copy_(saved[name])
+    net.train(True)
+    return loss_sum / n, correct.float() / n
+
+
+def train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config: TrainConfig, *,
+                   X_val: Any = None, y_val: Any = None, checkpoint_path: str | os.PathLike | None = None,
+                   callback: Callable[[int, TrainResult], None] | None = None, desc: str = "train") -> TrainResult:
+    """Train the k members of ``net`` (a :class:`StackedMLP` or :class:`ModuleStack`) with plain SGD.
+
+    Protocol of the official Figure 1 code (paper Figure 1; chapter "Training deep networks: Figure 1"):
+    each epoch first logs the mean cross-entropy and accuracy over the whole training set in training mode,
+    then runs the mini-batch updates; after the last epoch the final state is logged too. A member whose
+    mini-batch loss becomes NaN/inf stops being updated; ``diverged_epoch`` records the epoch (1-based) in which
+    that happened. With ``checkpoint_path`` and ``config.checkpoint_every > 0`` the state is saved atomically
+    every N epochs and an existing checkpoint is resumed from. ``callback(epoch, result)`` runs after each epoch.
+    """
+    device = pick_device(config.device)
+    k = net.k
+    if len(lrs) != k:
+        raise ValueError(f"lrs must give one learning rate per member ({k}), got {len(lrs)}")
+    net.to(device)
+    net.train(True)
+    X, y, on_device = _place(X, y, device)
+    has_val = X_val is not None
+    if has_val:
+        X_val, y_val, val_on_device = _place(X_val, y_val, device)
+    n = X.shape[0]
+    opt = MaskedSGD(net, torch.tensor([float(v) for v in lrs], device=device), config.momentum)
+    alive = torch.ones(k, dtype=torch.bool, device=device)
+    div_epoch = torch.full((k,), -1, dtype=torch.long, device=device)
+    result = TrainResult([[] for _ in range(k)], [[] for _ in range(k)], [None] * k,
+                         [[] for _ in range(k)] if has_val else [], [[] for _ in range(k)] if has_val else [])
+    start_epoch, elapsed = 0, 0.0
+    if checkpoint_path is not None and os.path.exists(checkpoint_path):
+        state = load_checkpoint(checkpoint_path)
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        _set_rng_state(state["rng"])
+        alive.copy_(state["alive"].to(device))
+        div_epoch.copy_(state["div_epoch"].to(device))
+        result = TrainResult(**state["history"])
+        start_epoch, elapsed = int(state["epoch"]), float(state["history"]["wall_time_s"])
+    forward = torch.compile(net) if config.compile else net
+    epoch_t = torch.zeros((), dtype=torch.long, device=device)
+
+    def step(xb: torch.Tensor, yb: torch.Tensor) -> None:
+        logits = forward(xb)
+        logp = torch.log_softmax(logits, dim=-1)
+        loss_k = -logp.gather(-1, yb.expand(k, -1).unsqueeze(-1)).squeeze(-1).mean(1)
+        finite = torch.isfinite(loss_k)
+        div_epoch.copy_(torch.where(alive & ~finite, epoch_t, div_epoch))
+        alive.logical_and_(finite)
+        for p, _ in opt.params:
+            p.grad = None
+        torch.where(alive, loss_k * opt.lrs, torch.zeros((), device=device)).sum().backward()
+        opt.step(alive)
+
+    graph = _GraphedStep(step, X, y, config.batch_size, device) if (
+        config.cuda_graph and device.type == "cuda" and on_device and not config.compile) else None
+
+    def log(epoch: int) -> None:
+        loss, acc = _evaluate(net, X, y, config.eval_batch_size, True, on_device, device)
+        rows = [loss, acc]
+        if has_val:
+            rows += list(_evaluate(net, X_val, y_val, config.eval_batch_size, False, val_on_device, device))
+        host = torch.stack([r.float() for r in rows] + [alive.float(), div_epoch.float()]).cpu().tolist()
+        for j in range(k):
+            result.loss[j].append(host[0][j])
+            result.accuracy[j].append(host[1][j])
+            if has_val:
+                result.val_loss[j].append(host[2][j])
+                result.val_accuracy[j].append(host[3][j])
+            if result.diverged_epoch[j] is None:
+                if host[-1][j] >= 0:
+                    result.diverged_epoch[j] = int(host[-1][j])
+                elif not math.isfinite(host[0][j]):
+                    result.diverged_epoch[j] = epoch
+                    alive[j] = False
+
+    bar = None
+    if config.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=config.epochs, initial=start_epoch, desc=desc, leave=False)
+    for epoch in range(start_epoch, config.epochs):
+        t0 = time.perf_counter()
+        log(epoch)
+        perm = epoch_permutation(n, config.data_seed, epoch, device if on_device else "cpu")
+        epoch_t.fill_(epoch + 1)
+        for s in range(0, n, config.batch_size):
+            idx = perm[s:s + config.batch_size]
+            if idx.numel() < 2:  # BatchNorm needs two samples; only a trailing singleton batch is skipped
+                continue
+            if graph is not None and idx.numel() == config.batch_size:
+                graph(idx)
+                continue
+            xb, yb = X[idx], y[idx]
+            if not on_device:
+                xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+            step(xb, yb)
+        synchronize(device)
+        elapsed += time.perf_counter() - t0
+        result.epochs_run, result.wall_time_s = epoch + 1, elapsed
+        if bar is not None:
+            bar.update(1)
+        if checkpoint_path is not None and config.checkpoint_every and (epoch + 1) % config.checkpoint_every == 0:
+            save_checkpoint(checkpoint_path, {
+                "epoch": epoch + 1, "model": net.state_dict(), "optimizer": opt.state_dict(), "rng": _rng_state(),
+                "alive": alive.cpu(), "div_epoch": div_epoch.cpu(), "history": dataclasses.asdict(result)})
+        if callback is not None:
+            callback(epoch + 1, result)
+    if bar is not None:
+        bar.close()
+    if len(result.loss[0]) == config.epochs:
+        log(config.epochs)
+    return result
+
+
+def build_networks(members: Sequence[Member], n_in: int, n_out: int,
+                   stack: bool = True) -> list[tuple[nn.Module, list[int]]]:
+    """Group the members of a sweep into trainable units: ``[(net, member_indices), ...]``.
+
+    Members with the same hidden widths, a stackable family and no dropout become one :class:`StackedMLP`
+    (when ``stack``); every other member becomes its own :class:`ModuleStack`. Each member's initial weights
+    are those of ``build_model`` after ``torch.manual_seed(member.seed)``, whatever the grouping.
+    """
+    models = []
+    for m in members:
+        torch.manual_seed(m.seed)
+        models.append(build_model(m.family, n_in, n_out, m.depth, m.width, m.shape, m.dropout))
+    groups: dict[tuple, list[int]] = {}
+    singles: list[list[int]] = []
+    for i, (m, model) in enumerate(zip(members, models)):
+        if stack and m.family in STACKABLE and m.dropout == 0.0:
+            groups.setdefault(tuple(hidden_widths(n_out, m.depth, m.width, m.shape)), []).append(i)
+        else:
+            singles.append([i])
+    units: list[tuple[nn.Module, list[int]]] = []
+    for idx in groups.values():
+        idx = sorted(idx, key=lambda i: (STACKABLE.index(members[i].family), i))
+        units.append((StackedMLP.from_models([models[i] for i in idx]), idx))
+    units += [(ModuleStack([models[i]]), idx) for idx in singles]
+    return units
+
+
+def train_sweep(members: Sequence[Member], data: Any, config: TrainConfig,
+                checkpoint_dir: str | os.PathLike | None = None, use_val: bool = False) -> list[dict[str, Any]]:
+    """Train every member of a sweep on ``data`` (a :class:`snnlib.data.Dataset`); one record per member.
+
+    Paper Figure 1 (SNN vs BatchNorm at depths 8/16/32) is ``[Member(f, d, width) for d in depths for f in
+    ('SNN', 'BatchNorm')]``; those of equal depth train together in one stacked network. Records keep the
+    order of ``members``: ``{"member", "label", "params", "loss", "accuracy", "diverged_epoch",
+    "wall_time_s", "group"}`` (+ ``val_loss``/``val_accuracy`` with ``use_val``). See chapter "Training deep
+    networks: Figure 1".
+    """
+    if len(members) == 0:
+        raise ValueError("members must list at least one network, got an empty list")
+    n_in, n_out = int(data.X_train.shape[1]), int(data.n_classes)
+    records: list[dict[str, Any]] = [{} for _ in members]
+    for g, (net, idx) in enumerate(build_networks(members, n_in, n_out, config.stack)):
+        ckpt = None if checkpoint_dir is None or not config.checkpoint_every else Path(checkpoint_dir) / f"group{g}.pt"
+        params = [count_params(mod) for mod in (net.to_models() if isinstance(net, StackedMLP) else net.members)]
+        res = train_networks(net, [members[i].lr for i in idx], data.X_train, data.y_train, config,
+                             X_val=data.X_val if use_val else None, y_val=data.y_val if use_val else None,
+                             checkpoint_path=ckpt, desc=f"group {g + 1}")
+        for j, i in enumerate(idx):
+            rec = {"member": dataclasses.asdict(members[i]), "label": members[i].label, "params": params[j],
+                   "loss": res.loss[j], "accuracy": res.accuracy[j], "diverged_epoch": res.diverged_epoch[j],
+                   "wall_time_s": res.wall_time_s, "group": g}
+            if use_val:
+                rec["val_loss"], rec["val_accuracy"] = res.val_loss[j], res.val_accuracy[j]
+            records[i] = rec
+    return records
+
+
+def _json_safe(obj: Any) -> Any:
+    """Replace NaN/inf floats by None so the file is strict JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(key): _json_safe(v) for key, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
+    """Write ``obj`` as strict JSON (non-finite floats → null) via a temporary file and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(_json_safe(obj), fh, indent=1, allow_nan=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def result_document(kind: str, config: TrainConfig, records: list[dict[str, Any]], wall_time_s: float,
+                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A result file's content: kind, config, per-member records and provenance (device, torch, git commit)."""
+    from snnlib.reproducibility import provenance
+
+    device = pick_device(config.device)
+    prov = provenance(str(device))
+    prov["device"] = device_name(device)
+    return {"kind": kind, "config": dataclasses.asdict(config), **(extra or {}), "records": records,
+            "wall_time_s": wall_time_s, "provenance": prov}

@@ -1,0 +1,131 @@
+"""Tests of snnlib.data: built-in UCI sets, the parsers of each published format, hash checks and offline errors."""
+
+import gzip
+import io
+import struct
+import tarfile
+import zipfile
+
+import numpy as np
+import pytest
+
+from snnlib import data
+from snnlib.data import DatasetUnavailable
+
+
+def test_builtin_digits_split_is_deterministic_stratified_and_standardized_on_train():
+    a, b = data.load_builtin("digits", seed=3), data.load_builtin("digits", seed=3)
+    assert np.array_equal(a.X_test, b.X_test) and a.n_classes == 10 and a.X_train.dtype == np.float32
+    assert len(a.y_train) + len(a.y_val) + len(a.y_test) == 1797  # UCI optdigits test part bundled by sklearn
+    # stratified: class proportions of the test split match the training split within one sample per class
+    assert np.abs(np.bincount(a.y_test) / len(a.y_test) - np.bincount(a.y_train) / len(a.y_train)).max() < 0.01
+    # scaler fitted on the training split only: train columns exactly standardized, test ones not
+    used = a.X_train.std(0) > 0
+    np.testing.assert_allclose(a.X_train.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(a.X_train.std(0)[used], 1, atol=1e-4)
+    assert np.abs(a.X_test.mean(0)).max() > 1e-3
+    assert not np.array_equal(data.load_builtin("digits", seed=4).X_test, a.X_test)
+
+
+def test_bad_builtin_name_lists_alternatives():
+    with pytest.raises(ValueError, match="digits"):
+        data.load_builtin("mnist")
+
+
+def idx_bytes(arr: np.ndarray) -> bytes:
+    return bytes([0, 0, 0x08, arr.ndim]) + struct.pack(f">{arr.ndim}i", *arr.shape) + arr.astype(np.uint8).tobytes()
+
+
+def test_read_idx_gz_and_plain(tmp_path):
+    imgs = np.arange(2 * 3 * 4).reshape(2, 3, 4) % 256
+    (tmp_path / "a.gz").write_bytes(gzip.compress(idx_bytes(imgs)))
+    (tmp_path / "b").write_bytes(idx_bytes(np.array([7, 1])))
+    assert np.array_equal(data.read_idx(tmp_path / "a.gz"), imgs)
+    assert data.read_idx(tmp_path / "b").tolist() == [7, 1]
+    (tmp_path / "c").write_bytes(idx_bytes(imgs)[:-1])
+    with pytest.raises(ValueError, match="IDX"):
+        data.read_idx(tmp_path / "c")
+
+
+def cifar_record(label: int, value: int) -> bytes:
+    return bytes([label]) + bytes([value]) * 3072
+
+
+def test_cifar10_binary_archive_is_read_without_unpickling(tmp_path):
+    path = tmp_path / "cifar-10-binary.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for i, name in enumerate([f"data_batch_{k}.bin" for k in range(1, 6)] + ["test_batch.bin"]):
+            payload = cifar_record(i % 10, i) + cifar_record(9, 200)
+            info = tarfile.TarInfo(f"cifar-10-batches-bin/{name}")
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+    X_tr, y_tr, X_te, y_te = data.read_cifar10_archive(path)
+    assert X_tr.shape == (10, 3072) and y_tr.tolist() == [0, 9, 1, 9, 2, 9, 3, 9, 4, 9]
+    assert y_te.tolist() == [5, 9] and X_te[0, 0] == 5
+    with pytest.raises(ValueError, match="3073"):
+        data.read_cifar_binary([b"\x00" * 100])
+
+
+def test_uci_archive_layout_with_predefined_folds(tmp_path):
+    folder = tmp_path / "toyset"
+    (folder / "folds").mkdir(parents=True)
+    rows = ["\tf1\tf2\tclase"] + [f"{i + 1}\t{i * 0.5}\t{-i}\t{i % 2}" for i in range(8)]
+    (folder / "toyset_R.dat").write_text("\n".join(rows) + "\n")
+    (folder / "folds" / "conxuntos.dat").write_text("0 1 2 3 4 5\n6 7\n")
+    (folder / "conxuntos_kfold.dat").write_text("0 1 2 3 4 5\n6 7\n2 3 4 5 6 7\n0 1\n")
+    X, y = data.read_uci_dataset(folder)
+    assert X.shape == (8, 2) and X[3].tolist() == [1.5, -3.0] and y.tolist() == [0, 1] * 4
+    assert [t.tolist() for t in data.read_uci_folds(folder)[0]] == [[0, 1, 2, 3, 4, 5], [6, 7]]
+    assert len(data.read_uci_folds(folder, "kfold")) == 2
+    ds = data.load_uci_folder(folder, val_fraction=0.0)
+    assert ds.X_train.shape == (6, 2) and ds.X_test.shape == (2, 2) and ds.n_classes == 2
+
+
+def make_htru2_zip(path):
+    rows = [",".join(str(v) for v in list(np.arange(8) + i) + [i % 2]) for i in range(20)]
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("HTRU_2.csv", "\n".join(rows) + "\n")
+
+
+def test_htru2_zip_parses_and_loads_from_verified_cache(tmp_path):
+    make_htru2_zip(tmp_path / "HTRU2.zip")
+    X, y = data.read_htru2_zip(tmp_path / "HTRU2.zip")
+    assert X.shape == (20, 8) and y.sum() == 10
+    digest = data.sha256_of(tmp_path / "HTRU2.zip")
+    ds = data.load_htru2(root=tmp_path, sha256=digest, test_fraction=0.2, val_fraction=0.25)
+    assert ds.X_test.shape == (4, 8) and ds.n_classes == 2
+
+
+def test_hash_mismatch_refuses_the_file_and_names_it(tmp_path):
+    make_htru2_zip(tmp_path / "HTRU2.zip")
+    with pytest.raises(DatasetUnavailable, match=r"HTRU2\.zip.*SHA-256 mismatch.*digits"):
+        data.load_htru2(root=tmp_path, sha256="0" * 64)
+
+
+def test_unpinned_hash_is_refused_before_any_download(tmp_path, monkeypatch):
+    monkeypatch.delenv("SNNLIB_SHA256_HTRU2_ZIP", raising=False)
+    with pytest.raises(DatasetUnavailable, match="no SHA-256 is pinned"):
+        data.fetch("htru2_zip", root=tmp_path)
+
+
+def test_offline_download_raises_dataset_unavailable(tmp_path, monkeypatch):
+    import pooch
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("network is unreachable")
+
+    monkeypatch.setattr(pooch, "retrieve", offline)
+    with pytest.raises(DatasetUnavailable, match=r"train-images-idx3-ubyte\.gz.*unreachable.*load_builtin"):
+        data.load_mnist(root=tmp_path)
+    assert issubclass(DatasetUnavailable, RuntimeError)
+
+
+def test_corrupted_download_raises_dataset_unavailable(tmp_path, monkeypatch):
+    import pooch
+
+    def corrupted(*args, **kwargs):
+        raise ValueError("SHA256 hash of downloaded file (x) does not match the known hash")
+
+    monkeypatch.setattr(pooch, "retrieve", corrupted)
+    with pytest.raises(DatasetUnavailable, match="failed its SHA-256 check"):
+        data.fetch("cifar10_binary", root=tmp_path)

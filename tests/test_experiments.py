@@ -1,0 +1,60 @@
+"""Tests of the experiment command line (paper Figure 1 protocol), run in-process on the built-in digits data."""
+
+import importlib.util
+import json
+import sys
+import types
+
+import pytest
+import torch
+
+from snnlib import experiments
+
+torch.set_num_threads(1)
+
+
+def test_figure1_cli_writes_one_json_with_provenance(tmp_path, capsys):
+    argv = ["figure1", "--dataset", "digits", "--depths", "2", "4", "--epochs", "2", "--out", str(tmp_path),
+            "--no-progress", "--device", "cpu", "--checkpoint-every", "1"]
+    assert experiments.main(argv) == 0
+    doc = json.loads((tmp_path / "figure1_digits.json").read_text())
+    labels = [r["label"] for r in doc["records"]]
+    assert labels == ["BatchNorm Depth 2", "SNN Depth 2", "BatchNorm Depth 4", "SNN Depth 4"]
+    assert all(len(r["loss"]) == 3 for r in doc["records"])  # epochs + 1 measurements
+    assert doc["protocol"]["lr"] == 0.02 and doc["config"]["batch_size"] == 64  # digits defaults
+    assert doc["protocol"]["width"] == 64  # width = input size
+    assert {"device", "torch", "git_commit"} <= set(doc["provenance"]) and doc["wall_time_s"] > 0
+    assert (tmp_path / "checkpoints" / "group0.pt").exists()
+    summary = experiments.summarize_figure1(doc)
+    assert set(summary) == {f"{lab} seed 0" for lab in labels}
+
+
+@pytest.mark.parametrize("argv", [
+    ["figure1", "--dataset", "imagenet", "--out", "x"],
+    ["figure1", "--dataset", "digits", "--epochs", "0", "--out", "x"],
+    ["figure1", "--dataset", "digits", "--lr", "-1", "--out", "x"],
+    ["figure1", "--dataset", "digits", "--depths", "0", "--out", "x"],
+    ["figure1", "--dataset", "digits"],
+    ["nonsense"]])
+def test_bad_arguments_exit_nonzero_with_a_reason(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        experiments.main(argv)
+    assert exc.value.code != 0
+    assert "error:" in capsys.readouterr().err
+
+
+def test_tabular_is_dispatched_lazily_to_snnlib_tabular(monkeypatch):
+    calls = []
+    fake = types.ModuleType("snnlib.tabular")
+    fake.main = lambda argv: calls.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "snnlib.tabular", fake)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
+    assert experiments.main(["tabular", "--dataset", "abalone"]) == 0
+    assert calls == [["--dataset", "abalone"]]
+
+
+def test_tabular_without_module_exits_with_a_reason(monkeypatch, capsys):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(SystemExit):
+        experiments.main(["tabular"])
+    assert "snnlib.tabular" in capsys.readouterr().err

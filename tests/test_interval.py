@@ -1,0 +1,137 @@
+"""Tests of snnlib.interval: every operation encloses the exact real result (checked with mpmath at 50 digits)."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from scipy import special
+
+from snnlib import interval
+from snnlib.interval import GradInterval, Interval
+
+mpmath.mp.dps = 50
+RNG = np.random.default_rng(0)
+
+
+def _random_intervals(n: int, scale: float = 3.0, positive: bool = False) -> Interval:
+    a, b = RNG.normal(scale=scale, size=(2, n))
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    if positive:
+        lo, hi = np.abs(lo) + 1e-3, np.abs(lo) + np.abs(hi - lo) + 2e-3
+    return Interval(lo, hi)
+
+
+def _inside(x: Interval, k: int = 5) -> list[np.ndarray]:
+    """Points of each interval: both ends and random interior points (floats, taken as exact reals)."""
+    return [x.lo, x.hi] + [np.clip(x.lo + (x.hi - x.lo) * RNG.random(x.lo.shape), x.lo, x.hi) for _ in range(k)]
+
+
+def _assert_encloses(result: Interval, exact) -> None:
+    for lo, hi, e in zip(result.lo.ravel(), result.hi.ravel(), exact):
+        assert mpmath.mpf(float(lo)) <= e <= mpmath.mpf(float(hi)), (lo, e, hi)
+
+
+BINARY = {
+    "add": (lambda a, b: a + b, lambda a, b: a + b),
+    "sub": (lambda a, b: a - b, lambda a, b: a - b),
+    "mul": (lambda a, b: a * b, lambda a, b: a * b),
+    "div": (lambda a, b: a / b, lambda a, b: a / b),
+}
+
+
+@pytest.mark.parametrize("op", sorted(BINARY))
+def test_binary_operations_enclose_exact_results(op):
+    f_int, f_mp = BINARY[op]
+    x = _random_intervals(40)
+    y = _random_intervals(40, positive=(op == "div"))
+    if op == "div":
+        y = Interval(np.where(np.arange(40) % 2, y.lo, -y.hi), np.where(np.arange(40) % 2, y.hi, -y.lo))
+    r = f_int(x, y)
+    for px, py in zip(_inside(x), _inside(y)):
+        _assert_encloses(r, [f_mp(mpmath.mpf(float(a)), mpmath.mpf(float(b))) for a, b in zip(px, py)])
+
+
+UNARY = {
+    "exp": (Interval.exp, mpmath.exp, 5.0, False),
+    "erfc": (Interval.erfc, mpmath.erfc, 4.0, False),
+    "erfcx": (Interval.erfcx, lambda x: mpmath.exp(x * x) * mpmath.erfc(x), 6.0, False),
+    "sqrt": (Interval.sqrt, mpmath.sqrt, 3.0, True),
+    "square": (Interval.square, lambda x: x * x, 3.0, False),
+    "reciprocal": (Interval.reciprocal, lambda x: 1 / x, 3.0, True),
+}
+
+
+@pytest.mark.parametrize("op", sorted(UNARY))
+def test_unary_functions_enclose_exact_results(op):
+    f_int, f_mp, scale, positive = UNARY[op]
+    x = _random_intervals(60, scale=scale, positive=positive)
+    r = f_int(x)
+    for px in _inside(x):
+        _assert_encloses(r, [f_mp(mpmath.mpf(float(a))) for a in px])
+
+
+@pytest.mark.parametrize("op", ["exp", "erfc", "erfcx"])
+def test_special_functions_keep_half_the_assumed_error_at_random_points(op):
+    # interval.py assumes relative errors <= EXP_ULPS eps (exp) and SPECIAL_ULPS eps (1 + x^2) (erfc, erfcx);
+    # check that the measured error stays below half of that, on typical and on large arguments
+    f_int, f_mp, scale, _ = UNARY[op]
+    x = np.concatenate([RNG.normal(scale=scale, size=300), RNG.uniform(-1.5, 1.5, size=300),
+                        RNG.uniform(-20.0, 20.0, size=100)])
+    approx = {"exp": np.exp, "erfc": special.erfc, "erfcx": special.erfcx}[op](x)
+    eps = np.finfo(float).eps
+    for a, v in zip(x, approx):
+        exact = f_mp(mpmath.mpf(float(a)))
+        rel = interval.EXP_ULPS * eps if op == "exp" else interval.SPECIAL_ULPS * eps * (1 + a * a)
+        assert abs(mpmath.mpf(float(v)) - exact) <= 0.5 * rel * abs(exact) + interval.SPECIAL_ABS, (op, a)
+
+
+def test_point_operations_round_outward():
+    # 0.1 + 0.2 is not a float: the enclosure must be a proper interval around the exact sum
+    r = Interval.point(0.1) + Interval.point(0.2)
+    assert r.lo < r.hi
+    _assert_encloses(r, [mpmath.mpf(0.1) + mpmath.mpf(0.2)])
+    third = Interval.point(1.0) / Interval.point(3.0)
+    _assert_encloses(third, [mpmath.mpf(1) / 3])
+    assert third.hi - third.lo <= 4 * np.spacing(1 / 3)
+    assert Interval.const(math.pi).contains(math.pi)
+    _assert_encloses(Interval.const(math.pi), [mpmath.pi])
+
+
+def test_multiplication_uses_all_four_products_for_mixed_signs():
+    r = Interval(np.array(-2.0), np.array(3.0)) * Interval(np.array(-5.0), np.array(4.0))
+    assert r.lo <= -15 and r.hi >= 12 and r.lo > -15.0001 and r.hi < 12.0001
+
+
+def test_square_of_interval_straddling_zero_starts_at_zero():
+    r = Interval(np.array(-2.0), np.array(1.0)).square()
+    assert r.lo == 0.0 and 4.0 <= r.hi < 4.0001
+
+
+def test_reciprocal_of_interval_containing_zero_is_unbounded():
+    r = Interval(np.array(-1.0), np.array(2.0)).reciprocal()
+    assert r.lo == -np.inf and r.hi == np.inf
+
+
+def test_make_rejects_reversed_bounds():
+    with pytest.raises(ValueError, match="lo <= hi"):
+        Interval.make([1.0, 2.0], [0.0, 3.0])
+
+
+def test_grad_interval_encloses_value_and_gradient_of_a_composite_function():
+    # f(x, y) = erfcx(x y) exp(-x) / sqrt(y) + erfc(x - y)^2 on a box; check at random points with mpmath.diff
+    lo, hi = np.array([0.3, 0.8]), np.array([0.5, 1.1])
+    x = GradInterval.seed(Interval(lo[0], hi[0]), 0, 2)
+    y = GradInterval.seed(Interval(lo[1], hi[1]), 1, 2)
+    f = (x * y).erfcx() * (-x).exp() / y.sqrt() + (x - y).erfc().square()
+
+    def f_mp(a, b):
+        return mpmath.exp((a * b) ** 2) * mpmath.erfc(a * b) * mpmath.exp(-a) / mpmath.sqrt(b) + mpmath.erfc(a - b) ** 2
+
+    for _ in range(5):
+        a, b = (mpmath.mpf(float(v)) for v in lo + (hi - lo) * RNG.random(2))
+        assert f.val.lo <= f_mp(a, b) <= f.val.hi
+        assert f.grad[0].lo <= mpmath.diff(lambda t: f_mp(t, b), a) <= f.grad[0].hi
+        assert f.grad[1].lo <= mpmath.diff(lambda t: f_mp(a, t), b) <= f.grad[1].hi

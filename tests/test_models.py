@@ -1,0 +1,87 @@
+"""Tests of snnlib.models: the paper's FNN families (§"Experiments"), init variances, the stacked MLP."""
+
+import pytest
+import torch
+from torch import nn
+
+from snnlib.models import FAMILIES, StackedMLP, build_model, count_params, hidden_widths
+
+torch.set_num_threads(1)
+
+
+def test_snn_init_has_variance_one_over_fan_in_and_zero_bias():
+    # Paper §"Stable and Attracting Fixed Point": SNN weights N(0, 1/n); MSRAinit: N(0, 2/n) (He et al.).
+    torch.manual_seed(0)
+    snn, msra = build_model("SNN", 500, 10, 3, 400), build_model("MSRAinit", 500, 10, 3, 400)
+    w_snn = [m for m in snn if isinstance(m, nn.Linear)][1]
+    w_msra = [m for m in msra if isinstance(m, nn.Linear)][1]
+    assert abs(w_snn.weight.var().item() * 400 - 1.0) < 0.02
+    assert abs(w_msra.weight.var().item() * 400 - 2.0) < 0.04
+    assert torch.count_nonzero(w_snn.bias) == 0
+
+
+def test_snn_keeps_unit_variance_through_32_layers():
+    # The self-normalizing property (paper Theorem 1): activations of a deep SNN stay near mean 0, variance 1.
+    torch.manual_seed(0)
+    net = build_model("SNN", 256, 10, 32, 256)
+    h = torch.randn(2000, 256)
+    with torch.no_grad():
+        for layer in list(net)[:-1]:
+            h = layer(h)
+    assert abs(h.mean().item()) < 0.1 and abs(h.var().item() - 1.0) < 0.15
+
+
+def test_batchnorm_comes_after_relu_as_in_official_figure1_code():
+    net = build_model("BatchNorm", 8, 3, 2, 16)
+    kinds = [type(m).__name__ for m in net]
+    assert kinds[:3] == ["Linear", "ReLU", "BatchNorm1d"]
+
+
+def test_conic_widths_decrease_geometrically_to_output_size():
+    widths = hidden_widths(2, 4, 512, "conic")  # 512 * (2/512)^(i/4): 512, 128, 32, 8
+    assert widths == [512, 128, 32, 8]
+    assert hidden_widths(2, 3, 64, "rectangular") == [64, 64, 64]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_builds_and_runs(family):
+    net = build_model(family, 12, 4, 4, 16)
+    assert net(torch.randn(5, 12)).shape == (5, 4)
+    assert count_params(net) > 0
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"family": "Tanh"}, "family"), ({"depth": 0}, "depth"), ({"width": -3}, "width"),
+    ({"shape": "diavolo"}, "shape"), ({"dropout": 1.0}, "dropout"),
+    ({"family": "ResNet", "shape": "conic"}, "shape")])
+def test_bad_arguments_name_the_parameter(kwargs, word):
+    args = {"family": "SNN", "n_in": 4, "n_out": 2, "depth": 2, "width": 8, **kwargs}
+    with pytest.raises(ValueError, match=word):
+        build_model(**args)
+
+
+def test_alpha_dropout_only_for_snn():
+    assert any(isinstance(m, nn.AlphaDropout) for m in build_model("SNN", 4, 2, 2, 8, dropout=0.1))
+    assert not any(isinstance(m, nn.AlphaDropout) for m in build_model("MSRAinit", 4, 2, 2, 8, dropout=0.1))
+
+
+@pytest.mark.parametrize("shape", ["rectangular", "conic"])
+def test_stacked_forward_equals_separate_models(shape):
+    torch.manual_seed(1)
+    models = [build_model(f, 10, 3, 5, 32, shape) for f in ("SNN", "SNN", "MSRAinit", "BatchNorm")]
+    stack = StackedMLP.from_models(models)
+    x = torch.randn(64, 10)
+    with torch.no_grad():
+        expected = torch.stack([m(x) for m in models])
+        got = stack(x)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    # BatchNorm running statistics were updated identically
+    bn = [m for m in models[3] if isinstance(m, nn.BatchNorm1d)][0]
+    torch.testing.assert_close(stack.running_mean_0[3, 0], bn.running_mean)
+    back = stack.to_models()
+    torch.testing.assert_close(back[2][0].weight, models[2][0].weight)
+
+
+def test_stack_rejects_non_contiguous_families():
+    with pytest.raises(ValueError, match="contiguous"):
+        StackedMLP(["SNN", "BatchNorm", "SNN"], 4, 2, [8])

@@ -1,0 +1,217 @@
+"""Tests of snnlib.tabular: the UCI benchmark sweep of paper Table 1 / §A4 (chapter 'A tabular benchmark')."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from snnlib import stats, tabular
+
+TINY = tabular.SweepConfig(grid={"depth": (2,), "width": (16,), "lr": (0.1,), "dropout": (0.0,),
+                                 "shape": ("rectangular",)}, epochs=3, batch_size=32)
+
+
+def test_default_grid_sizes_respect_family_restrictions():
+    cfg = tabular.SweepConfig()
+    assert len(tabular.grid_configs("SNN", cfg)) == 8  # depth {2, 8} x lr {0.01, 0.1} x dropout {0, 0.05}
+    for family in ("BatchNorm", "Highway", "ResNet"):  # no dropout in the paper's grids for these
+        assert {c["dropout"] for c in tabular.grid_configs(family, cfg)} == {0.0}
+    paper = tabular.SweepConfig(grid=tabular.PAPER_GRID_SNN)
+    assert len(tabular.grid_configs("SNN", paper)) == 6 * 3 * 3 * 2 * 2  # Table A4: 216 settings
+    assert {c["shape"] for c in tabular.grid_configs("ResNet", paper)} == {"rectangular"}
+    assert len(tabular.grid_configs("SVM", cfg)) == 3
+
+
+def test_select_epoch_with_and_without_smoothing():
+    curve = [0.1, 0.9, 0.2, 0.7, 0.8, 0.8]
+    assert tabular.select_epoch(curve) == 1  # the spike
+    assert tabular.select_epoch(curve, smooth=3) == 5  # mean of (0.7, 0.8, 0.8) beats (0.1, 0.9, 0.2)
+    assert tabular.select_epoch([0.5, 0.5]) == 0  # first on ties
+    with pytest.raises(ValueError, match="smooth"):
+        tabular.select_epoch(curve, smooth=0)
+
+
+def test_ties_broken_towards_more_layers_lower_lr_higher_dropout():
+    # paper §A4.1: "ties were broken ... in favor of more layers, lower learning rate and higher dropout"
+    key = tabular._selection_key
+    assert key(0.9, {"depth": 8, "lr": 0.1, "dropout": 0.0}) > key(0.9, {"depth": 2, "lr": 0.1, "dropout": 0.0})
+    assert key(0.9, {"depth": 2, "lr": 0.01, "dropout": 0.0}) > key(0.9, {"depth": 2, "lr": 0.1, "dropout": 0.0})
+    assert key(0.9, {"depth": 2, "lr": 0.1, "dropout": 0.05}) > key(0.9, {"depth": 2, "lr": 0.1, "dropout": 0.0})
+    assert key(0.91, {"depth": 2}) > key(0.9, {"depth": 32})
+
+
+def test_builtin_split_is_standardised_float32_with_15_percent_validation():
+    data = tabular.load_task_data("wine", 0)
+    assert data.X_train.dtype == np.float32 and data.y_train.dtype == np.int64
+    np.testing.assert_allclose(data.X_train.mean(axis=0), 0.0, atol=1e-5)
+    n_trval = len(data.y_train) + len(data.y_val)
+    assert len(data.y_val) == pytest.approx(0.15 * n_trval, abs=1)  # paper §A4.1: 15 % of the training data
+    assert n_trval + len(data.y_test) == 178  # UCI wine
+
+
+def _fake_uci_archive(root, names=("alpha", "beta"), n=60, m=5):
+    """A tiny archive in the Fernández-Delgado layout: <name>/<name>_R.dat (tab-separated, header, row number
+    first, class last) and <name>/conxuntos.dat (a line of train indices, a line of test indices)."""
+    rng = np.random.default_rng(0)
+    for k, name in enumerate(names):
+        folder = root / name
+        folder.mkdir(parents=True)
+        y = (np.arange(n) // 2) % 2  # both classes among the even (train) and odd (test) rows
+        x = rng.normal(size=(n, m))
+        x[:, 0] += 3.0 * (2 * y - 1) + k  # classes well separated along feature 0
+        header = "\t".join(["", *[f"f{i}" for i in range(m)], "clase"])
+        lines = [header] + ["\t".join([str(i + 1), *(f"{v:.5f}" for v in x[i]), str(y[i])]) for i in range(n)]
+        (folder / f"{name}_R.dat").write_text("\n".join(lines) + "\n")
+        (folder / "conxuntos.dat").write_text(" ".join(map(str, range(0, n, 2))) + "\n"
+                                              + " ".join(map(str, range(1, n, 2))) + "\n")
+    (root / "not_a_dataset").mkdir()
+    return root
+
+
+def test_uci_archive_datasets_are_listed_and_swept(tmp_path):
+    root = _fake_uci_archive(tmp_path / "uci")
+    assert tabular.list_uci_datasets(root) == ["alpha", "beta"]
+    data = tabular.load_task_data("alpha", 0, 0.15, str(root))
+    assert len(data.y_train) + len(data.y_val) == 30 and len(data.y_test) == 30  # predefined holdout split
+    res = tabular.run_sweep(["alpha", "beta"], ["SNN", "LogReg"], config=TINY, data_dir=str(root),
+                            engine="serial", progress=False)
+    assert res["accuracy"]["alpha"]["LogReg"] > 0.9  # classes 6 standard deviations apart on feature 0
+    with pytest.raises(ValueError, match="UCI dataset folders"):
+        tabular.run_sweep(["gamma"], ["SNN"], config=TINY, data_dir=str(root), progress=False)
+
+
+def test_cli_uci121_runs_every_dataset_of_the_archive(tmp_path):
+    root = _fake_uci_archive(tmp_path / "uci")
+    out = tmp_path / "uci.json"
+    assert tabular.main(["--datasets", "uci121", "--data-dir", str(root), "--methods", "SVM,LogReg",
+                         "--no-progress", "--engine", "serial", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["datasets"] == ["alpha", "beta"]
+
+
+def test_run_task_is_deterministic_and_reports_the_chosen_setting():
+    task = {"dataset": "iris", "method": "SNN", "seed": 0, "config": TINY}
+    a, b = tabular.run_task(task), tabular.run_task(task)
+    assert a == b
+    assert 0.0 <= a["test_accuracy"] <= 1.0 and 1 <= a["epoch"] <= TINY.epochs
+    assert a["params"] == {"depth": 2, "dropout": 0.0, "lr": 0.1, "shape": "rectangular", "width": 16}
+
+
+def test_sklearn_methods_beat_chance_on_iris():
+    for method in tabular.SKLEARN_METHODS:
+        out = tabular.run_task({"dataset": "iris", "method": method, "seed": 0, "config": TINY})
+        assert out["test_accuracy"] > 0.6, method  # chance is 1/3
+
+
+def _sweep(**kwargs):
+    return tabular.run_sweep(["iris", "wine"], ["SNN", "BatchNorm", "SVM"], seeds=(0,), config=TINY,
+                             progress=False, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def serial_result():
+    return _sweep(engine="serial")
+
+
+def test_sweep_result_holds_runs_accuracy_comparison_and_provenance(serial_result):
+    res = serial_result
+    assert len(res["runs"]) == 2 * 3
+    datasets, methods, acc = tabular.accuracy_table(res)
+    assert datasets == ["iris", "wine"] and acc.shape == (2, 3)
+    rows = res["comparison"]
+    assert rows == stats.compare(acc, methods)
+    assert sorted(r["avg_rank"] for r in rows) == sorted(stats.average_ranks(acc))
+    assert "git_commit" in res["provenance"]
+
+
+def test_local_processes_give_the_serial_result(serial_result):
+    parallel = _sweep(engine="local", jobs=2)
+    assert parallel["accuracy"] == serial_result["accuracy"]
+    assert parallel["runs"] == serial_result["runs"]
+
+
+def test_dask_engine_gives_the_serial_result(serial_result):
+    pytest.importorskip("dask")
+    res = _sweep(engine="dask", jobs=2, dask_scheduler="synchronous")  # dask's local single-process mode
+    assert res["runs"] == serial_result["runs"]
+    with pytest.raises(ValueError, match="dask_scheduler"):
+        _sweep(engine="dask", dask_scheduler="threads")  # shared torch RNG: not reproducible
+
+
+def test_write_json_is_atomic_and_loadable(tmp_path, serial_result):
+    path = tmp_path / "sub" / "tabular.json"
+    tabular.write_json(serial_result, path)
+    loaded = json.loads(path.read_text())
+    assert loaded["accuracy"] == serial_result["accuracy"]
+    assert os.listdir(path.parent) == ["tabular.json"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"methods": ["SNN", "XGBoost"]}, "methods"),
+    ({"engine": "spark"}, "engine"),
+    ({"jobs": 0}, "jobs"),
+    ({"datasets": ["mnist"]}, "datasets"),
+    ({"seeds": (-1,)}, "seeds"),
+])
+def test_run_sweep_rejects_bad_arguments(kwargs, match):
+    args = {"datasets": ["iris"], "methods": ["SNN"], "config": TINY, "progress": False, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        tabular.run_sweep(**args)
+
+
+@pytest.mark.parametrize("grid_update, match", [
+    ({"depth": (0,)}, "depth"), ({"lr": (-0.1,)}, "lr"), ({"dropout": (1.0,)}, "dropout"),
+    ({"shape": ("pyramid",)}, "shape"), ({"width": ()}, "width"),
+])
+def test_sweep_config_rejects_bad_grids(grid_update, match):
+    with pytest.raises(ValueError, match=match):
+        tabular.SweepConfig(grid={**tabular.DEFAULT_GRID, **grid_update})
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--engine", "spark"], "engine"),
+    (["--methods", "SNN,XGBoost"], "methods"),
+    (["--datasets", "uci121"], "--data-dir"),
+    (["--datasets", "uci121", "--data-dir", "/nonexistent/uci"], "--data-dir"),
+    (["--depths", "two"], "--depths"),
+    (["--epochs", "0"], "epochs"),
+    (["--bogus"], "unrecognized"),
+])
+def test_cli_bad_arguments_exit_2_with_one_line_reason(argv, match, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        tabular.main([*argv, "--out", str(tmp_path / "x.json"), "--no-progress"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and match in err
+
+
+def test_cli_tiny_run_writes_json_with_provenance(tmp_path, capsys):
+    out = tmp_path / "tab.json"
+    code = tabular.main(["--datasets", "iris,wine", "--methods", "SNN,LogReg", "--epochs", "2", "--depths", "2",
+                         "--widths", "8", "--lrs", "0.1", "--dropouts", "0", "--engine", "serial",
+                         "--no-progress", "--out", str(out)])
+    assert code == 0
+    res = json.loads(out.read_text())
+    assert res["methods"] == ["SNN", "LogReg"] and res["config"]["epochs"] == 2
+    assert "provenance" in res and len(res["comparison"]) == 2
+    assert "| method | avg_rank" in capsys.readouterr().out
+
+
+def test_paper_table1_left_rank_differences_sum_to_zero():
+    # average ranks of k methods always sum to k (k + 1) / 2, so the differences to (k + 1) / 2 sum to 0
+    diffs = [r["avg_rank_diff"] for r in tabular.PAPER_TABLE1_LEFT["rows"]]
+    assert len(diffs) == 7 and abs(sum(diffs)) < 7 * 0.0005 + 1e-9  # printed to 3 decimals
+
+
+@pytest.mark.parametrize("table", [tabular.PAPER_TABLE_A12, tabular.PAPER_TABLE_A13])
+def test_paper_tables_a12_a13_average_ranks_sum_to_24_times_12_5(table):
+    ranks = [r["avg_rank"] for r in table["rows"]]
+    assert len(ranks) == 24 and abs(sum(ranks) - 24 * 12.5) < 24 * 0.05  # printed to 1 decimal
+    assert sum(r["p_value"] is None for r in table["rows"]) == 1
+
+
+def test_paper_table1_right_is_table_a13_minus_12_5():
+    right = {r["method"]: r["avg_rank_diff"] for r in tabular.PAPER_TABLE1_RIGHT["rows"]}
+    assert right["SNN"] == -6.7 and right["LibSVM_weka"] == -6.4 and right["Highway"] == -4.6  # paper Table 1

@@ -1,0 +1,196 @@
+"""Tests of snnlib.theorems: the interval certificates of Theorems 1-3 (Lemmas 10, 12, 13) and the grid argument."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import mpmath
+import numpy as np
+import pytest
+
+import snnlib
+from snnlib import theorems as T
+
+RNG = np.random.default_rng(0)
+
+
+def _sample(domain: T.Domain, n: int) -> np.ndarray:
+    b = domain.bounds
+    return b[:, 0] + (b[:, 1] - b[:, 0]) * RNG.random((n, 4))
+
+
+def _float_value(quantity: str, x: np.ndarray) -> np.ndarray:
+    mu, om, nu, ta = x.T
+    if quantity == "S":
+        return snnlib.spectral_norm(mu, nu, om, ta)
+    mu_t, nu_t = snnlib.mean_var_map(mu, nu, om, ta)
+    return {"mu_tilde": mu_t, "nu_tilde": nu_t, "nu_tilde_minus_nu": nu_t - nu}[quantity]
+
+
+# -- enclosures ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("x", [(0.1, 0.1, 1.5, 1.1), (-0.1, 0.1, 0.8, 0.95), (0.7, -0.08, 9.0, 1.2),
+                               (0.05, 0.1, 0.02, 0.8), (0.0, 0.0, 1.0, 1.0)])
+def test_point_enclosures_contain_the_50_digit_values_of_mu_nu_and_S(x):
+    mu, om, nu, ta = x
+    mu_t, nu_t, _ = snnlib.mean_var_map_mpmath(mu, nu, om, ta)
+    for q, exact in (("mu_tilde", mu_t), ("nu_tilde", nu_t), ("nu_tilde_minus_nu", nu_t - mpmath.mpf(nu))):
+        e = T.enclose_point(q, np.array(x))
+        assert e.lo <= exact <= e.hi and e.hi - e.lo < 1e-13 * max(1.0, abs(float(exact)))
+    with mpmath.workdps(30):  # Jacobian of g by differentiating the 50-digit closed form, then Eq. (88)
+        def g(i, m, n):
+            return snnlib.mean_var_map_mpmath(m, n, om, ta, dps=40)[i]
+        j = [[mpmath.diff(lambda t: g(i, t, mpmath.mpf(nu)), mpmath.mpf(mu)),
+              mpmath.diff(lambda t: g(i, mpmath.mpf(mu), t), mpmath.mpf(nu))] for i in (0, 1)]
+        s_exact = (mpmath.sqrt((j[0][0] + j[1][1]) ** 2 + (j[1][0] - j[0][1]) ** 2)
+                   + mpmath.sqrt((j[0][0] - j[1][1]) ** 2 + (j[0][1] + j[1][0]) ** 2)) / 2
+    e = T.enclose_point("S", np.array(x))
+    assert e.lo - 1e-25 <= s_exact <= e.hi + 1e-25
+
+
+def test_spectral_norm_at_fixed_point_is_0_7877():
+    # paper main text: ||J(0, 1)|| = 0.7877 (recomputed 0.7876733604657156, paper_facts §2)
+    e = T.enclose_point("S", np.array([0.0, 0.0, 1.0, 1.0]))
+    assert e.lo <= 0.7876733604657156 + 1e-15 and e.hi >= 0.7876733604657156 - 1e-15
+
+
+@pytest.mark.parametrize("quantity", ["S", "S_xi", "mu_tilde", "nu_tilde", "nu_tilde_minus_nu"])
+def test_box_enclosures_contain_values_and_gradients_at_points_inside(quantity):
+    torch = pytest.importorskip("torch")
+    lo = _sample(T.LEMMA12_DOMAIN, 20)
+    hi = np.minimum(lo + RNG.random((20, 4)) * [0.02, 0.02, 0.05, 0.05], T.LEMMA12_DOMAIN.bounds[:, 1])
+    val, grad = T.enclose_box(quantity, lo, hi)
+    x = lo + (hi - lo) * RNG.random((20, 4))
+    xt = torch.tensor(x, requires_grad=True)
+    mu, om, nu, ta = xt.T
+    mu_t, xi_t, j11, j12, h21, h22 = snnlib.moments._jacobian_parts(mu, nu, om, ta, snnlib.ALPHA_01, snnlib.LAMBDA_01)
+    f = {"S": lambda: snnlib.largest_singular_value_2x2(j11, j12, h21 - 2 * mu_t * j11, h22 - 2 * mu_t * j12),
+         "S_xi": lambda: snnlib.largest_singular_value_2x2(j11, j12, h21, h22),
+         "mu_tilde": lambda: mu_t, "nu_tilde": lambda: xi_t - mu_t**2,
+         "nu_tilde_minus_nu": lambda: xi_t - mu_t**2 - nu}[quantity]()
+    f.sum().backward()
+    slack = 1e-12
+    assert np.all(val.lo - slack <= f.detach().numpy()) and np.all(f.detach().numpy() <= val.hi + slack)
+    g = xt.grad.numpy()
+    for i in range(4):
+        assert np.all(grad[i].lo - slack <= g[:, i]) and np.all(g[:, i] <= grad[i].hi + slack)
+
+
+# -- the certificates --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("claim", T.CLAIMS, ids=[c.name for c in T.CLAIMS])
+def test_each_claim_of_theorems_1_to_3_is_certified_and_bounds_every_sample(claim):
+    cert = T.certify(claim)
+    assert cert.certified and not cert.refuted and cert.worst_box is None
+    sign = 1 if claim.sense == "max" else -1
+    assert sign * cert.proven_bound < sign * claim.bound
+    assert sign * cert.best_value <= sign * cert.proven_bound <= sign * cert.best_value + 1e-6  # tol = 1e-6
+    if claim.quantity != "S_xi":
+        sampled = sign * _float_value(claim.quantity, _sample(claim.domain, 20000))
+        assert sampled.max() <= sign * cert.proven_bound + 1e-12
+    # the extreme values agree with the authors' notebook to its printed digits (paper_facts §3); Lemma 12's grid
+    # maximum belongs to the Jacobian of (mu~, xi~) (the S_xi claim), not to that of g
+    if claim.quantity != "S" or claim.domain != T.LEMMA12_DOMAIN:
+        assert abs(cert.best_value - claim.paper_value) < 5e-6 * max(1.0, abs(claim.paper_value)) + 6e-7
+
+
+def test_theorem_1_maximum_of_S_is_at_the_corner_from_the_notebook():
+    # authors' notebook p.8: max S = 0.897608 at (-0.1, -0.1, 0.8, 1.1) on Theorem 1's domain
+    cert = T.certify(T.CLAIMS[2])
+    assert np.allclose(cert.best_at, (-0.1, -0.1, 0.8, 1.1)) or np.allclose(cert.best_at, (0.1, 0.1, 0.8, 1.1))
+    assert round(cert.best_value, 6) == 0.897608
+
+
+def test_false_claim_S_below_0_9_on_lemma_12_domain_is_refuted():
+    claim = T.Claim("false", "S", "max", 0.9, T.LEMMA12_DOMAIN)
+    cert = T.certify(claim)
+    assert not cert.certified and cert.refuted and cert.best_value >= 0.9
+
+
+def test_false_claim_variance_decreases_on_nu_1_to_3_is_refuted():
+    domain = dataclasses.replace(T.THEOREM2_DOMAIN, nu=(1.0, 3.0))
+    cert = T.certify(T.Claim("false", "nu_tilde_minus_nu", "max", 0.0, domain))
+    assert not cert.certified and cert.refuted and cert.best_value >= 0.0
+
+
+def test_claim_at_the_true_maximum_runs_out_of_budget_and_reports_worst_box():
+    claim = T.Claim("too tight", "S", "max", 0.98902627183935, T.LEMMA12_DOMAIN)
+    cert = T.certify(claim, max_boxes=3000)
+    assert not cert.certified and cert.worst_box is not None and len(cert.worst_box) == 4
+    assert cert.boxes <= 3000
+
+
+def test_lemma_13_lower_bound_on_mu_is_violated_as_printed():
+    # Lemma 13 prints -0.03106 < mu~(-0.1, 0.1, 0.8, 0.95); the value is -0.0310605 (paper_facts §3.1)
+    e = T.enclose_point("mu_tilde", np.array([-0.1, 0.1, 0.8, 0.95]))
+    assert e.hi < -0.03106
+    cert = T.certify(T.Claim("printed", "mu_tilde", "min", -0.03106, T.THEOREM1_DOMAIN))
+    assert cert.refuted
+
+
+def test_lemma_10_derivative_bounds_and_tighter_ones_are_certified():
+    for bounds in (T.LEMMA10_DERIVATIVE_BOUNDS, T.TIGHT_DERIVATIVE_BOUNDS):
+        certs = T.certify_derivative_bounds(bounds)
+        assert all(c.certified for c in certs)
+    # a derivative bound below the true maximum |dS/dtau| ~ 0.66 is refuted
+    certs = T.certify_derivative_bounds((1.0, 1.0, 1.0, 0.5), max_boxes=20000)
+    assert not certs[3].certified and certs[3].refuted
+
+
+def test_bad_arguments_raise_value_error_naming_the_parameter():
+    with pytest.raises(ValueError, match="nu"):
+        T.Domain(mu=(-1, 1), omega=(0, 1), nu=(-1.0, 1.0), tau=(1, 2))
+    with pytest.raises(ValueError, match="tau"):
+        T.Domain(mu=(-1, 1), omega=(0, 1), nu=(1.0, 2.0), tau=(2, 1))
+    with pytest.raises(ValueError, match="quantity"):
+        T.Claim("x", "foo", "max", 1.0, T.LEMMA12_DOMAIN)
+    with pytest.raises(ValueError, match="sense"):
+        T.Claim("x", "S", "up", 1.0, T.LEMMA12_DOMAIN)
+    with pytest.raises(ValueError, match="max_boxes"):
+        T.certify(T.CLAIMS[0], max_boxes=0)
+    with pytest.raises(ValueError, match="coarsen"):
+        T.paper_grid_check(coarsen=0)
+    with pytest.raises(ValueError, match="device"):
+        T.paper_grid_check(device="tpu")
+
+
+# -- the grid argument -------------------------------------------------------------------------------------------
+def test_paper_grid_has_about_3_3e9_points_and_slack_0_008747():
+    # Lemma 12: spacings give ~30.4 x 242.2 x 731.6 x 615.5 points; Eq. 108: slack < 0.008747 (recomputed 0.00874699)
+    axes = T.grid_axes(T.LEMMA12_DOMAIN, 1.0)
+    points = np.prod([len(a) for a in axes], dtype=float)
+    assert 3.2e9 < points < 3.5e9
+    assert all(a[0] == lo and a[-1] == hi for a, (lo, hi) in zip(axes, T.LEMMA12_DOMAIN.bounds))
+    assert abs(T.mean_value_slack(T.PAPER_GRID_SPACING) - 0.00874699) < 1e-8
+
+
+def test_paper_grid_maximum_is_the_singular_value_of_the_mu_xi_jacobian():
+    # Lemma 12's grid maximum 0.9912524171058772 is S of the Jacobian of (mu~, xi~) at the corner
+    e = T.enclose_point("S_xi", np.array([-0.1, -0.1, 0.8, 1.25]))
+    assert e.lo - 1e-15 <= 0.9912524171058772 <= e.hi + 1e-15
+
+
+def test_coarse_grid_numpy_and_torch_agree_and_find_the_corner():
+    pytest.importorskip("torch")
+    a = T.paper_grid_check(coarsen=16, device="numpy")
+    b = T.paper_grid_check(coarsen=16, device="cpu", chunk=50000)
+    assert abs(a.grid_max - b.grid_max) < 1e-13 and np.allclose(a.argmax, (-0.1, -0.1, 0.8, 1.25))
+    assert a.grid_max <= T.certify(T.CLAIMS[0]).proven_bound
+    assert not a.closes and abs(a.slack - 16 * a.paper_slack) < 1e-12
+
+
+def test_cli_runs_certificates_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "theorems.json"
+    assert T.main(["--coarsen", "16", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "18/18 certified" in text and "close" in text
+    data = json.loads(out.read_text())
+    assert all(c["certified"] for c in data["certificates"]) and "provenance" in data
+
+
+@pytest.mark.parametrize("argv", [["--coarsen", "-1"], ["--device", "tpu"], ["--max-boxes", "x"], ["--bogus"]])
+def test_cli_bad_arguments_exit_2_with_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        T.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error" in err

@@ -1,0 +1,155 @@
+"""Tests of snnlib.train: the Figure 1 protocol trainer (stacked == separate, exact resume, divergence masking)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from snnlib.models import StackedMLP, build_model
+from snnlib.train import (
+    Member,
+    ModuleStack,
+    TrainConfig,
+    epoch_permutation,
+    load_checkpoint,
+    train_networks,
+    train_sweep,
+    write_json_atomic,
+)
+
+torch.set_num_threads(1)
+
+
+def toy(n=300, d=12, c=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=g)
+    y = (X[:, :c] + 0.5 * torch.randn(n, c, generator=g)).argmax(1)
+    return X, y
+
+
+def cfg(**kw):
+    return TrainConfig(**{"epochs": 3, "batch_size": 32, "progress": False, "device": "cpu", **kw})
+
+
+def reference_loop(model, lr, X, y, epochs, batch_size, data_seed=0):
+    """Straightforward one-model training with torch.optim.SGD, logging loss_tr as the official code does."""
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+
+    def full_loss():
+        saved = {k: v.clone() for k, v in model.named_buffers()}
+        with torch.no_grad():
+            loss = F.cross_entropy(model(X), y).item()
+        for k, v in model.named_buffers():
+            v.copy_(saved[k])
+        return loss
+
+    for epoch in range(epochs):
+        losses.append(full_loss())
+        perm = epoch_permutation(len(X), data_seed, epoch)
+        for s in range(0, len(X), batch_size):
+            idx = perm[s:s + batch_size]
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    losses.append(full_loss())
+    return losses
+
+
+def test_stacked_training_equals_separate_training():
+    X, y = toy()
+    families, lrs = ["SNN", "SNN", "BatchNorm"], [0.05, 0.01, 0.05]
+    models = []
+    for i, fam in enumerate(families):
+        torch.manual_seed(i)
+        models.append(build_model(fam, 12, 3, 4, 24))
+    stack = StackedMLP.from_models(models)
+    res = train_networks(stack, lrs, X, y, cfg(eval_batch_size=10_000))
+    for j, (model, lr) in enumerate(zip(models, lrs)):
+        ref = reference_loop(model, lr, X, y, 3, 32)
+        np.testing.assert_allclose(res.loss[j], ref, rtol=1e-4)
+        for a, b in zip(stack.to_models()[j].parameters(), model.parameters()):
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    assert res.loss[0][-1] < res.loss[0][0]  # it learned something
+
+
+def test_module_stack_matches_reference_loop_for_layernorm():
+    X, y = toy()
+    torch.manual_seed(3)
+    model = build_model("LayerNorm", 12, 3, 3, 16)
+    twin = build_model("LayerNorm", 12, 3, 3, 16)
+    twin.load_state_dict(model.state_dict())
+    res = train_networks(ModuleStack([model]), [0.05], X, y, cfg())
+    np.testing.assert_allclose(res.loss[0], reference_loop(twin, 0.05, X, y, 3, 32), rtol=1e-5)
+
+
+def test_resume_after_interruption_gives_identical_history_and_weights(tmp_path):
+    X, y = toy()
+    members = [Member("SNN", 3, 16, seed=1, lr=0.05), Member("BatchNorm", 3, 16, seed=2, lr=0.05)]
+
+    def fresh():
+        from snnlib.train import build_networks
+        return build_networks(members, 12, 3)[0][0]
+
+    straight = fresh()
+    full = train_networks(straight, [0.05, 0.05], X, y, cfg(epochs=6, momentum=0.9))
+
+    class Interrupt(Exception):
+        pass
+
+    def stop_at_4(epoch, _res):
+        if epoch == 4:
+            raise Interrupt
+
+    ckpt = tmp_path / "ck.pt"
+    with pytest.raises(Interrupt):
+        train_networks(fresh(), [0.05, 0.05], X, y, cfg(epochs=6, momentum=0.9, checkpoint_every=3),
+                       checkpoint_path=ckpt, callback=stop_at_4)
+    assert load_checkpoint(ckpt)["epoch"] == 3
+    assert not list(tmp_path.glob("*.tmp"))  # written atomically
+    resumed_net = fresh()
+    resumed = train_networks(resumed_net, [0.05, 0.05], X, y, cfg(epochs=6, momentum=0.9, checkpoint_every=3),
+                             checkpoint_path=ckpt)
+    assert resumed.loss == full.loss and resumed.accuracy == full.accuracy
+    for a, b in zip(resumed_net.state_dict().values(), straight.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_diverged_member_is_masked_and_the_others_are_unaffected():
+    X, y = toy()
+    ok = Member("SNN", 3, 16, seed=1, lr=0.05)
+    recs = train_sweep([Member("SNN", 3, 16, seed=2, lr=1e4), ok], _ds(X, y), cfg(epochs=4))
+    alone = train_sweep([ok], _ds(X, y), cfg(epochs=4))
+    assert recs[0]["diverged_epoch"] == 1
+    assert not math.isfinite(recs[0]["loss"][-1])
+    assert recs[1]["diverged_epoch"] is None
+    np.testing.assert_allclose(recs[1]["loss"], alone[0]["loss"], rtol=1e-6)
+
+
+def _ds(X, y):
+    from snnlib.data import Dataset
+    empty = np.zeros((0, X.shape[1]), np.float32)
+    return Dataset(X.numpy(), y.numpy(), empty, np.zeros(0, np.int64), empty, np.zeros(0, np.int64), 3, "toy")
+
+
+def test_json_is_strict_with_nan_as_null(tmp_path):
+    path = write_json_atomic(tmp_path / "r.json", {"loss": [1.0, float("nan"), float("inf")]})
+    assert json.loads(path.read_text()) == {"loss": [1.0, None, None]}
+
+
+@pytest.mark.parametrize("kwargs, word", [({"epochs": 0}, "epochs"), ({"batch_size": -1}, "batch_size"),
+                                          ({"momentum": 1.0}, "momentum")])
+def test_bad_config_names_the_parameter(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        TrainConfig(**kwargs)
+
+
+def test_bad_device_and_lr_are_rejected():
+    with pytest.raises(ValueError, match="device"):
+        train_networks(ModuleStack([build_model("SNN", 2, 2, 1, 2)]), [0.1], *toy(10, 2, 2), cfg(device="tpu"))
+    with pytest.raises(ValueError, match="lr"):
+        Member("SNN", 2, 4, lr=0.0)
