@@ -1,0 +1,85 @@
+"""Alpha dropout for any fixed point (mean, var) of a SELU network.
+
+Paper §"New Dropout Technique": with probability 1 - q an activation is replaced by the saturation value
+alpha' = lim_{x -> -inf} selu(x) = -lam * alpha, and an affine map a * (.) + b restores the mean and variance.
+With d ~ Bernoulli(q),
+
+    E[x d + alpha' (1 - d)]   = q mu + (1 - q) alpha'
+    Var[x d + alpha' (1 - d)] = q ((1 - q) (alpha' - mu)^2 + nu),
+
+so a = sqrt(nu / (q ((1 - q)(alpha' - mu)^2 + nu))) and b = mu - a (q mu + (1 - q) alpha') (the general form of
+the official ``TF_1_x/selu.py::dropout_selu``). PyTorch's ``nn.AlphaDropout`` implements only (mu, nu) = (0, 1)
+with alpha01, lambda01. See chapter "Initialization and alpha dropout".
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ._validate import check_finite, check_positive
+from .activations import ALPHA_01, LAMBDA_01
+
+
+def _check_rate(rate: float) -> float:
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= float(rate) < 1.0:
+        raise ValueError(f"rate (probability of dropping a unit, 1 - q) must be in [0, 1), got {rate!r}")
+    return float(rate)
+
+
+def saturation_value(alpha: float = ALPHA_01, lam: float = LAMBDA_01) -> float:
+    """alpha' = -lam * alpha, the limit of selu(x) for x -> -inf (paper §"New Dropout Technique").
+
+    For alpha01, lambda01 this is -1.7580993408473766, the constant hard-coded in PyTorch's kernel.
+    """
+    check_positive("alpha", alpha, "SELU saturation parameter")
+    check_positive("lam", lam, "SELU scale parameter")
+    return -float(lam) * float(alpha)
+
+
+def alpha_dropout_params(rate: float, mean: float = 0.0, var: float = 1.0, alpha: float = ALPHA_01,
+                         lam: float = LAMBDA_01) -> tuple[float, float]:
+    """(a, b) of alpha dropout at drop rate ``rate`` = 1 - q for the fixed point (``mean``, ``var``).
+
+    a = sqrt(var / (q ((1 - q)(alpha' - mean)^2 + var))), b = mean - a (q mean + (1 - q) alpha') with
+    alpha' = -lam * alpha (paper §"New Dropout Technique"; official ``dropout_selu``). Rate 0.05 at (0, 1) gives
+    a = 0.954844, b = 0.083936. Raises ValueError for rate outside [0, 1), var <= 0, non-finite mean or
+    alpha, lam <= 0. See chapter "Initialization and alpha dropout".
+    """
+    rate = _check_rate(rate)
+    check_finite("mean", mean, "fixed-point mean of the activations")
+    check_positive("var", var, "fixed-point variance of the activations")
+    a_prime = saturation_value(alpha, lam)
+    q = 1.0 - rate
+    mean, var = float(mean), float(var)
+    a = math.sqrt(var / (q * ((1.0 - q) * (a_prime - mean) ** 2 + var)))
+    b = mean - a * (q * mean + (1.0 - q) * a_prime)
+    return a, b
+
+
+class AlphaDropout(nn.Module):
+    """Alpha dropout for the fixed point (mean, var) of a SELU with parameters (alpha, lam).
+
+    Train mode: ``a * (x * d + alpha' * (1 - d)) + b`` with d ~ Bernoulli(1 - rate) per element; eval mode: the
+    identity. At (0, 1) with alpha01, lambda01 it has the same distribution as ``torch.nn.AlphaDropout``;
+    elsewhere it is what PyTorch cannot express. Paper §"New Dropout Technique"; chapter
+    "Initialization and alpha dropout".
+    """
+
+    def __init__(self, rate: float, mean: float = 0.0, var: float = 1.0, alpha: float = ALPHA_01,
+                 lam: float = LAMBDA_01) -> None:
+        super().__init__()
+        self.rate, self.mean, self.var = _check_rate(rate), float(mean), float(var)
+        self.a, self.b = alpha_dropout_params(rate, mean, var, alpha, lam)
+        self.saturation = saturation_value(alpha, lam)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.rate == 0.0:
+            return x
+        keep = torch.rand_like(x) >= self.rate
+        return self.a * torch.where(keep, x, torch.full_like(x, self.saturation)) + self.b
+
+    def extra_repr(self) -> str:
+        return f"rate={self.rate}, mean={self.mean}, var={self.var}, a={self.a:.6f}, b={self.b:.6f}"

@@ -1,0 +1,95 @@
+"""Alpha dropout (paper §"New Dropout Technique"): parameters, moments by Monte Carlo, agreement with torch."""
+
+import math
+
+import pytest
+import torch
+
+from snnlib import ALPHA_01, LAMBDA_01, selu, selu_parameters
+from snnlib.dropout import AlphaDropout, alpha_dropout_params, saturation_value
+
+
+def _moments_after_dropout(x: torch.Tensor, module: torch.nn.Module) -> tuple[float, float, float, float]:
+    y = module.train()(x).double()
+    n = y.numel()
+    mean, var = float(y.mean()), float(y.var())
+    se_var = float(((y - mean) ** 2).std() / math.sqrt(n))
+    return mean, var, math.sqrt(var / n), se_var
+
+
+def test_saturation_value_is_torch_constant():
+    # ATen Dropout.cpp hard-codes alpha = 1.7580993408473766
+    assert saturation_value() == pytest.approx(-1.7580993408473766, rel=1e-15)
+
+
+@pytest.mark.parametrize("rate, a, b", [(0.05, 0.954844476, 0.083935572), (0.10, 0.921284516, 0.161970970)])
+def test_params_at_0_1_match_paper_formula(rate, a, b):
+    # paper_facts.md §4 [recomputed with mpmath]
+    got = alpha_dropout_params(rate)
+    assert got == pytest.approx((a, b), abs=1e-9)
+
+
+@pytest.mark.parametrize("p", [0.01, 0.1, 0.3, 0.7])
+def test_params_match_torch_kernel_formula(p):
+    # ATen: a = 1 / sqrt((alpha^2 p + 1)(1 - p)), kept units get a x + alpha a p
+    alpha = 1.7580993408473766
+    a_torch = 1.0 / math.sqrt((alpha ** 2 * p + 1.0) * (1.0 - p))
+    a, b = alpha_dropout_params(p)
+    assert a == pytest.approx(a_torch, rel=1e-13)
+    assert b == pytest.approx(alpha * a_torch * p, rel=1e-13)
+
+
+def test_rate_zero_is_identity_parameters():
+    assert alpha_dropout_params(0.0, mean=-0.3, var=2.5) == pytest.approx((1.0, 0.0), abs=1e-15)
+
+
+@pytest.mark.parametrize("mean, var", [(0.0, 1.0), (-0.1, 2.0)])
+def test_monte_carlo_restores_fixed_point(mean, var):
+    alpha, lam = selu_parameters(mean, var)  # SELU whose fixed point (omega=0, tau=1) is (mean, var)
+    torch.manual_seed(0)
+    x = selu(torch.randn(1_000_000, dtype=torch.float64) * math.sqrt(var), alpha, lam)
+    assert float(x.mean()) == pytest.approx(mean, abs=0.005)
+    m, v, se_m, se_v = _moments_after_dropout(x, AlphaDropout(0.1, mean, var, alpha, lam))
+    assert abs(m - float(x.mean())) < 5 * se_m + 1e-3
+    assert abs(v - float(x.var())) < 5 * se_v + 1e-3
+
+
+def test_wrong_fixed_point_does_not_restore_moments():
+    # the (0, 1) parameters applied at (-0.1, 2) shift the variance: the Monte Carlo test above can fail
+    alpha, lam = selu_parameters(-0.1, 2.0)
+    torch.manual_seed(0)
+    x = selu(torch.randn(400_000, dtype=torch.float64) * math.sqrt(2.0), alpha, lam)
+    _, v, _, se_v = _moments_after_dropout(x, AlphaDropout(0.1, alpha=alpha, lam=lam))
+    assert abs(v - float(x.var())) > 20 * se_v
+
+
+def test_same_moments_and_values_as_torch_alpha_dropout():
+    torch.manual_seed(1)
+    x = selu(torch.randn(1_000_000, dtype=torch.float64))
+    ours = _moments_after_dropout(x, AlphaDropout(0.1))
+    theirs = _moments_after_dropout(x, torch.nn.AlphaDropout(0.1))
+    assert ours[0] == pytest.approx(theirs[0], abs=5 * ours[2])
+    assert ours[1] == pytest.approx(theirs[1], abs=5 * ours[3])
+    big = torch.full((10_000,), 50.0, dtype=torch.float64)  # dropped units are the minimum of the output
+    torch.manual_seed(2)
+    assert float(AlphaDropout(0.2).train()(big).min()) == pytest.approx(
+        float(torch.nn.AlphaDropout(0.2).train()(big).min()), rel=1e-12)
+
+
+def test_eval_mode_is_identity():
+    x = torch.randn(100)
+    assert torch.equal(AlphaDropout(0.5).eval()(x), x)
+
+
+def test_other_alpha_lambda_change_saturation():
+    assert saturation_value(2.0, 1.5) == -3.0
+    assert alpha_dropout_params(0.1, alpha=ALPHA_01, lam=LAMBDA_01) != alpha_dropout_params(0.1, alpha=2.0, lam=1.5)
+
+
+@pytest.mark.parametrize("kwargs, name", [({"rate": 1.0}, "rate"), ({"rate": -0.1}, "rate"), ({"rate": True}, "rate"),
+                                          ({"rate": 0.1, "var": 0.0}, "var"),
+                                          ({"rate": 0.1, "mean": float("nan")}, "mean"),
+                                          ({"rate": 0.1, "alpha": -1.0}, "alpha")])
+def test_invalid_arguments_name_the_parameter(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        alpha_dropout_params(**kwargs)
