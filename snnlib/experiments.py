@@ -108,7 +108,7 @@ def plot_figure1(doc: dict[str, Any], ax: Any = None, title: str | None = None) 
     ax.set_ylabel("training loss (cross-entropy, nats)")
     ax.set_title(title or f"{doc['protocol']['dataset']}: lr {doc['protocol']['lr']:g}, "
                           f"batch {doc['config']['batch_size']}, width {doc['protocol']['width']}")
-    ax.legend(ncol=2, fontsize=8)
+    ax.legend(ncol=3, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15))
     return ax
 
 
