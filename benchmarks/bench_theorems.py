@@ -9,6 +9,7 @@ Usage:  python benchmarks/bench_theorems.py [--coarsen K] [--repeat R]
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -16,13 +17,14 @@ import numpy as np
 from snnlib import theorems as T
 
 
-def bench_grid(coarsen: float, device: str, repeat: int) -> None:
+def bench_grid(coarsen: float, device: str, repeat: int, jobs: int | None = None) -> None:
     best = None
     for _ in range(repeat):
-        r = T.paper_grid_check(coarsen=coarsen, device=device)
+        r = T.paper_grid_check(coarsen=coarsen, device=device, jobs=jobs)
         best = r if best is None or r.seconds < best.seconds else best
-    print(f"grid S evaluation  {device:6s} coarsen {coarsen:g}: {best.points:>11d} points in {best.seconds:7.2f} s "
-          f"= {best.evaluations_per_second / 1e6:8.2f} M S/s (max S {best.grid_max:.10f})")
+    procs = f"{jobs or 1} proc" if device == "numpy" else "      "
+    print(f"grid S evaluation  {device:6s} {procs} coarsen {coarsen:g}: {best.points:>11d} points in "
+          f"{best.seconds:7.2f} s = {best.evaluations_per_second / 1e6:8.2f} M S/s (max S {best.grid_max:.10f})")
 
 
 def bench_boxes(n: int = 65536) -> None:
@@ -41,7 +43,8 @@ def main() -> None:
     parser.add_argument("--coarsen", type=float, default=4.0)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    bench_grid(args.coarsen, "numpy", args.repeat)
+    bench_grid(args.coarsen, "numpy", args.repeat, jobs=1)
+    bench_grid(args.coarsen / 2, "numpy", 1, jobs=os.cpu_count())
     bench_grid(max(args.coarsen, 8.0), "cpu", 1)
     try:
         import torch

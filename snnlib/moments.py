@@ -40,7 +40,7 @@ def _numpy_ops() -> SimpleNamespace:
 
     return SimpleNamespace(
         exp=np.exp, sqrt=np.sqrt, erfc=special.erfc, erfcx=special.erfcx, where=np.where,
-        minimum=np.minimum, maximum=np.maximum,
+        minimum=np.minimum, maximum=np.maximum, mask=lambda cond, like: np.asarray(cond, dtype=np.float64),
     )
 
 
@@ -50,6 +50,7 @@ def _torch_ops() -> SimpleNamespace:
     return SimpleNamespace(
         exp=torch.exp, sqrt=torch.sqrt, erfc=torch.special.erfc, erfcx=torch.special.erfcx, where=torch.where,
         minimum=lambda a, b: torch.clamp(a, max=b), maximum=lambda a, b: torch.clamp(a, min=b),
+        mask=lambda cond, like: cond.to(like.dtype),
     )
 
 
@@ -129,8 +130,13 @@ def gaussian_pieces(m: Any, s2: Any) -> SimpleNamespace:
     s = ops.sqrt(s2)
     u = m / s
     gauss = ops.exp(-0.5 * u * u)  # exp(-u^2/2) = sqrt(2 pi) phi(u)
-    big_phi = 0.5 * ops.erfc(-u / _SQRT2)  # Phi(u)
-    big_phi_neg = 0.5 * ops.erfc(u / _SQRT2)  # Phi(-u)
+    # Phi(u) and Phi(-u) from one erfc: the tail t = Phi(-|u|) is exact, 1 - t needs no cancellation, and the
+    # selection by the 0/1 mask p = [u >= 0] multiplies exact zeros and ones (no where(), no lost tails)
+    tail = 0.5 * ops.erfc(abs(u) / _SQRT2)
+    head = 1.0 - tail
+    p = ops.mask(u >= 0, u)
+    big_phi = head * p + tail * (1.0 - p)  # Phi(u)
+    big_phi_neg = tail * p + head * (1.0 - p)  # Phi(-u)
     x1 = (m + s2) / (_SQRT2 * s)
     x2 = (m + 2.0 * s2) / (_SQRT2 * s)
     e1 = 0.5 * _exp_erfc(ops, gauss, m + 0.5 * s2, x1)

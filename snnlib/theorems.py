@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -459,19 +460,43 @@ def mean_value_slack(spacing: tuple[float, ...], derivative_bounds: tuple[float,
     return float(sum(c * d for c, d in zip(bounds, spacing)))
 
 
-def _grid_max_numpy(axes, chunk):
+def _grid_rows_max(axes, chunk: int, start: int, stop: int) -> tuple[float, tuple[int, int]]:
+    """Max of S over the grid rows start..stop-1 of the (mu, omega) x (nu, tau) product, in float64 numpy."""
     from .moments import spectral_norm
 
     mu, om = (a.ravel() for a in np.meshgrid(axes[0], axes[1], indexing="ij"))
     nu, ta = (a.ravel() for a in np.meshgrid(axes[2], axes[3], indexing="ij"))
     rows = max(1, chunk // len(nu))
-    best, where = -np.inf, (0, 0)
-    for i in range(0, len(mu), rows):
-        s = spectral_norm(mu[i:i + rows, None], nu[None, :], om[i:i + rows, None], ta[None, :])
+    best, where = -np.inf, (start, 0)
+    for i in range(start, stop, rows):
+        j = min(i + rows, stop)
+        s = spectral_norm(mu[i:j, None], nu[None, :], om[i:j, None], ta[None, :])
         k = int(np.argmax(s))
         if s.flat[k] > best:
             best, where = float(s.flat[k]), (i + k // len(nu), k % len(nu))
-    return best, (mu[where[0]], om[where[0]], nu[where[1]], ta[where[1]])
+    return best, where
+
+
+def _grid_max_numpy(axes, chunk, jobs: int | None = None):
+    n_rows = len(axes[0]) * len(axes[1])
+    if jobs is None:  # worker processes pay off only on large grids (each one imports numpy and scipy)
+        jobs = (os.cpu_count() or 1) if n_rows * len(axes[2]) * len(axes[3]) > 50_000_000 else 1
+    jobs = max(1, min(jobs, n_rows))
+    if jobs == 1:
+        results = [_grid_rows_max(axes, chunk, 0, n_rows)]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        bounds = np.linspace(0, n_rows, 4 * jobs + 1).astype(int)
+        # spawn, not fork: a forked child of a process whose OpenMP/BLAS threads are running can deadlock
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_grid_rows_max, *zip(*[(axes, chunk, int(a), int(b))
+                                                             for a, b in zip(bounds[:-1], bounds[1:]) if b > a])))
+    best, (r, c) = max(results, key=lambda bw: bw[0])
+    mu, om = (a.ravel() for a in np.meshgrid(axes[0], axes[1], indexing="ij"))
+    nu, ta = (a.ravel() for a in np.meshgrid(axes[2], axes[3], indexing="ij"))
+    return best, (mu[r], om[r], nu[c], ta[c])
 
 
 def _grid_max_torch(axes, chunk, device):
@@ -496,14 +521,18 @@ def _grid_max_torch(axes, chunk, device):
     return best, tuple(float(v[w]) for v, w in ((mu, where[0]), (om, where[0]), (nu, where[1]), (ta, where[1])))
 
 
-def paper_grid_check(coarsen: float = 8.0, device: str = "numpy", chunk: int | None = None) -> GridResult:
+def paper_grid_check(coarsen: float = 8.0, device: str = "numpy", chunk: int | None = None,
+                     jobs: int | None = None) -> GridResult:
     """The paper's proof of Lemma 12: max of S on a grid + mean-value slack (Lemmas 10-11) must stay below 1.
 
     ``coarsen`` multiplies the paper's spacings (1 gives the paper's grid, ≈3.3e9 points). ``device`` is
     "numpy" (scipy float64), "cpu" or "cuda" (torch float64 through the torch path of :mod:`snnlib.moments`).
     Evaluation is float64, not interval arithmetic; the paper bounds its rounding error by 292 ulp (Lemma 20),
-    far below the margins here. See chapter "The theorems, checked by computer".
+    far below the margins here. ``jobs`` is the number of worker processes of the numpy path (default: all
+    CPU cores). See chapter "The theorems, checked by computer".
     """
+    if jobs is not None and (not isinstance(jobs, (int, np.integer)) or jobs < 1):
+        raise ValueError(f"jobs must be a positive integer (worker processes), got {jobs!r}")
     if device not in ("numpy", "cpu", "cuda"):
         raise ValueError(f"device must be 'numpy', 'cpu' or 'cuda', got {device!r}")
     if chunk is not None and (not isinstance(chunk, (int, np.integer)) or chunk < 1):
@@ -512,7 +541,7 @@ def paper_grid_check(coarsen: float = 8.0, device: str = "numpy", chunk: int | N
     spacing = tuple(float(s * coarsen) for s in PAPER_GRID_SPACING)
     start = time.perf_counter()
     if device == "numpy":
-        best, at = _grid_max_numpy(axes, chunk or 1 << 20)
+        best, at = _grid_max_numpy(axes, chunk or 1 << 20, jobs)
     else:
         if device == "cuda":
             import torch

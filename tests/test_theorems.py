@@ -178,6 +178,14 @@ def test_coarse_grid_numpy_and_torch_agree_and_find_the_corner():
     assert not a.closes and abs(a.slack - 16 * a.paper_slack) < 1e-12
 
 
+def test_grid_in_two_worker_processes_equals_one_process():
+    one = T.paper_grid_check(coarsen=16, jobs=1)
+    two = T.paper_grid_check(coarsen=16, jobs=2)
+    assert (two.grid_max, two.argmax, two.points) == (one.grid_max, one.argmax, one.points)
+    with pytest.raises(ValueError, match="jobs"):
+        T.paper_grid_check(coarsen=16, jobs=0)
+
+
 def test_cli_runs_certificates_and_writes_json(tmp_path, capsys):
     out = tmp_path / "theorems.json"
     assert T.main(["--coarsen", "16", "--json", str(out)]) == 0
