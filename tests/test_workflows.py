@@ -69,3 +69,9 @@ def test_deploy_builds_with_readme_command_and_publishes_to_pages():
     doc = yaml.safe_load((WORKFLOWS / "deploy.yml").read_text())
     assert doc["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     assert doc[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads the key `on` as True
+
+
+def test_ci_switches_the_build_to_the_execution_cache_on_a_line_that_exists():
+    # the CI step rewrites exactly this line of _config.yml; if the line changes, the step must change too
+    assert "  execute_notebooks: force" in (ROOT / "_config.yml").read_text().splitlines()
+    assert any("execute_notebooks: cache" in line for line in _run_lines("ci.yml"))
