@@ -460,20 +460,52 @@ def mean_value_slack(spacing: tuple[float, ...], derivative_bounds: tuple[float,
     return float(sum(c * d for c, d in zip(bounds, spacing)))
 
 
+_HEAP_KEPT = False
+
+
+def _keep_freed_memory_in_heap() -> None:
+    """Stop glibc from returning every freed numpy temporary of >= 128 KiB to the OS.
+
+    A grid block allocates and frees a few dozen temporaries; by default glibc maps each one afresh (mmap) and
+    unmaps it on free, so every block pays page faults. Raising the mmap and trim thresholds keeps them in the
+    heap, which makes the grid evaluation about twice as fast. Process-wide and glibc-only (elsewhere a no-op).
+    """
+    global _HEAP_KEPT
+    if _HEAP_KEPT:
+        return
+    _HEAP_KEPT = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 64 << 20)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 128 << 20)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _grid_rows_max(axes, chunk: int, start: int, stop: int) -> tuple[float, tuple[int, int]]:
-    """Max of S over the grid rows start..stop-1 of the (mu, omega) x (nu, tau) product, in float64 numpy."""
+    """Max of S over the grid rows start..stop-1 of the (mu, omega) x (nu, tau) product, in float64 numpy.
+
+    Blocks of about ``chunk`` points keep the temporaries in the CPU cache (64k points run about twice as fast
+    as 1M: the elementwise passes are memory-bound on large arrays).
+    """
     from .moments import spectral_norm
+
+    _keep_freed_memory_in_heap()
 
     mu, om = (a.ravel() for a in np.meshgrid(axes[0], axes[1], indexing="ij"))
     nu, ta = (a.ravel() for a in np.meshgrid(axes[2], axes[3], indexing="ij"))
-    rows = max(1, chunk // len(nu))
+    cols = min(len(nu), chunk)
+    rows = max(1, chunk // cols)
     best, where = -np.inf, (start, 0)
     for i in range(start, stop, rows):
-        j = min(i + rows, stop)
-        s = spectral_norm(mu[i:j, None], nu[None, :], om[i:j, None], ta[None, :])
-        k = int(np.argmax(s))
-        if s.flat[k] > best:
-            best, where = float(s.flat[k]), (i + k // len(nu), k % len(nu))
+        i_end = min(i + rows, stop)
+        for j in range(0, len(nu), cols):
+            s = spectral_norm(mu[i:i_end, None], nu[None, j:j + cols], om[i:i_end, None], ta[None, j:j + cols])
+            k = int(np.argmax(s))
+            if s.flat[k] > best:
+                best, where = float(s.flat[k]), (i + k // s.shape[1], j + k % s.shape[1])
     return best, where
 
 
@@ -541,7 +573,7 @@ def paper_grid_check(coarsen: float = 8.0, device: str = "numpy", chunk: int | N
     spacing = tuple(float(s * coarsen) for s in PAPER_GRID_SPACING)
     start = time.perf_counter()
     if device == "numpy":
-        best, at = _grid_max_numpy(axes, chunk or 1 << 20, jobs)
+        best, at = _grid_max_numpy(axes, chunk or 1 << 16, jobs)
     else:
         if device == "cuda":
             import torch
