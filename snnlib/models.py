@@ -23,8 +23,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from snnlib.activations import ALPHA_01, LAMBDA_01
-
 #: The paper's FNN families, in the order of its Table 1.
 FAMILIES: tuple[str, ...] = ("SNN", "MSRAinit", "LayerNorm", "Highway", "ResNet", "WeightNorm", "BatchNorm")
 #: Layer shapes of the paper's grids (§A4.1): constant width, or geometric decrease towards the output size.
@@ -76,7 +74,7 @@ class SELU(nn.Module):
     """SELU with the paper's alpha01 and lambda01 (paper Eqs. (2), (14)); same values as ``torch.nn.SELU``."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return LAMBDA_01 * F.elu(x, alpha=ALPHA_01)
+        return torch.selu(x)  # one fused kernel; torch's constants are alpha01 and lambda01 (tests check it)
 
 
 class HighwayLayer(nn.Module):
@@ -271,17 +269,17 @@ class StackedMLP(nn.Module):
         return out
 
     def _batchnorm(self, x: torch.Tensor, i: int, s: int, e: int) -> torch.Tensor:
-        rm, rv = getattr(self, f"running_mean_{i}")[s:e], getattr(self, f"running_var_{i}")[s:e]
-        if self.training:
-            var, mean = torch.var_mean(x, dim=1, keepdim=True, correction=0)
-            if self.update_bn_stats:
-                n = x.shape[1]
-                with torch.no_grad():
-                    rm.mul_(1 - _BN_MOMENTUM).add_(mean, alpha=_BN_MOMENTUM)
-                    rv.mul_(1 - _BN_MOMENTUM).add_(var * (n / max(n - 1, 1)), alpha=_BN_MOMENTUM)
-        else:
-            mean, var = rm, rv
-        return (x - mean) * torch.rsqrt(var + _BN_EPS) * self.bn_weight[i][s:e] + self.bn_bias[i][s:e]
+        """BatchNorm of members s..e-1 at once: (k, B, W) is viewed as one (B, k*W) batch of k*W features, so
+        one fused ``F.batch_norm`` kernel normalises every member over its own batch statistics and updates the
+        running statistics in place, exactly as ``nn.BatchNorm1d`` per member."""
+        k, b, w = x.shape
+        flat = x.transpose(0, 1).reshape(b, k * w)
+        stats = not self.training or self.update_bn_stats
+        rm = getattr(self, f"running_mean_{i}")[s:e].view(-1) if stats else None
+        rv = getattr(self, f"running_var_{i}")[s:e].view(-1) if stats else None
+        y = F.batch_norm(flat, rm, rv, self.bn_weight[i][s:e].reshape(-1), self.bn_bias[i][s:e].reshape(-1),
+                         training=self.training, momentum=_BN_MOMENTUM, eps=_BN_EPS)
+        return y.view(b, k, w).transpose(0, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits of all members, shape (k, batch, n_out); ``x`` is (batch, n_in) (shared) or (k, batch, n_in)."""
@@ -293,7 +291,7 @@ class StackedMLP(nn.Module):
             for s, e, fam in self.groups:
                 part = h[s:e] if len(self.groups) > 1 else h
                 if fam == "SNN":
-                    part = LAMBDA_01 * F.elu(part, alpha=ALPHA_01)
+                    part = torch.selu(part)
                 else:
                     part = torch.relu(part)
                     if fam == "BatchNorm":
