@@ -19,5 +19,5 @@ step() {  # step NAME SECONDS CMD...
 step theorems_paper_grid 150 python3 -m snnlib.theorems --paper-grid --device cuda --no-certificates --json "$OUT/theorems_paper_grid.json"
 step bench_train_fp32 170 python3 benchmarks/bench_train.py --device cuda --epochs 2 --json "$OUT/bench_train_fp32.json"
 step bench_train_tf32 60 python3 benchmarks/bench_train.py --device cuda --epochs 2 --tf32 --skip-baseline --json "$OUT/bench_train_tf32.json"
-step figure1_digits 150 python3 -m snnlib.experiments figure1 --dataset digits --depths 8 16 32 --epochs 2000 --device cuda --no-progress --out "$OUT"
+step figure1_digits 150 python3 -m snnlib.experiments figure1 --dataset digits --depths 8 16 32 --epochs 400 --device cuda --no-progress --out "$OUT"
 ls -l "$OUT"
