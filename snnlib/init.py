@@ -189,7 +189,8 @@ def digits_snn(width: int = 128, depth: int = 4, n_in: int = 64, n_out: int = 10
 
 def weight_drift_on_digits(optimizer: str = "adam", epochs: int = 10, lr: float | None = None, width: int = 128,
                            depth: int = 4, batch_size: int = 64, seed: int = 0) -> dict[str, Any]:
-    """Train :func:`digits_snn` on standardised sklearn digits and record every layer's (omega, tau) per epoch.
+    """Train :func:`digits_snn` on the built-in digits split (:func:`snnlib.data.load_builtin`) and record every
+    layer's (omega, tau) per epoch.
 
     Returns ``{"stats": list over epochs 0..epochs of :func:`layer_weight_stats` rows (hidden layers and the
     output layer), "test_accuracy": float, "optimizer": str, "lr": float}``. ``optimizer`` is ``"adam"``
@@ -197,20 +198,16 @@ def weight_drift_on_digits(optimizer: str = "adam", epochs: int = 10, lr: float 
     tau in [0.95, 1.1] but says learning may leave that box (§"Stable and Attracting Fixed Points for
     Unnormalized Weights"); this measures how far it goes. Chapter "Initialization and alpha dropout".
     """
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    from .data import load_builtin
 
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs (passes over the training set) must be an integer >= 0, got {epochs!r}")
     lr = float(lr if lr is not None else (1e-3 if optimizer == "adam" else 0.01))
-    x, y = load_digits(return_X_y=True)
-    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.25, random_state=seed, stratify=y)
-    mu, sd = x_tr.mean(0), x_tr.std(0)
-    sd[sd == 0] = 1.0
-    x_tr, x_te = (torch.tensor((a - mu) / sd, dtype=torch.float32) for a in (x_tr, x_te))
-    y_tr, y_te = torch.tensor(y_tr), torch.tensor(y_te)
+    ds = load_builtin("digits", seed=seed, val_fraction=0.0)  # standardised on the training split
+    x_tr, x_te = torch.from_numpy(ds.X_train), torch.from_numpy(ds.X_test)
+    y_tr, y_te = torch.from_numpy(ds.y_train), torch.from_numpy(ds.y_test)
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model = digits_snn(width, depth)
