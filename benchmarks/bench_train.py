@@ -25,6 +25,7 @@ import torch
 from torch.nn import functional as F
 
 from snnlib.models import build_model, count_params
+from snnlib.reproducibility import write_json_atomic
 from snnlib.train import (
     Member,
     TrainConfig,
@@ -34,7 +35,6 @@ from snnlib.train import (
     result_document,
     synchronize,
     train_networks,
-    write_json_atomic,
 )
 
 N_TRAIN, N_IN, N_CLASSES, FULL_EPOCHS = 60_000, 784, 10, 2000

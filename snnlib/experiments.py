@@ -128,7 +128,7 @@ def summarize_figure1(doc: dict[str, Any], digits: int = 3) -> dict[str, dict[st
 
 
 def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from snnlib.train import write_json_atomic
+    from snnlib.reproducibility import write_json_atomic
 
     out = Path(args.out)
     try:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import platform
 import random
 import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,3 +68,33 @@ def provenance(device: str | None = None) -> dict[str, Any]:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         info["device"] = torch.cuda.get_device_name(0) if str(device).startswith("cuda") else str(device)
     return info
+
+
+def _json_safe(obj: Any) -> Any:
+    """Plain JSON values: numpy scalars as Python numbers, tuples as lists, NaN/inf as None (strict JSON)."""
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(key): _json_safe(v) for key, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
+    """Write ``obj`` as strict JSON via a temporary file in the same folder and ``os.replace``: a reader never
+    sees a half-written result, and an interrupted write leaves the previous file intact."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(_json_safe(obj), fh, indent=1, allow_nan=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path

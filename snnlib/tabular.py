@@ -18,11 +18,9 @@ import argparse
 import contextlib
 import functools
 import itertools
-import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -31,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from snnlib import stats
+from snnlib.reproducibility import write_json_atomic
 
 #: The seven FNN families of paper Table 1 (left), SNN first.
 FNN_METHODS: tuple[str, ...] = ("SNN", "MSRAinit", "BatchNorm", "LayerNorm", "WeightNorm", "Highway", "ResNet")
@@ -445,31 +444,6 @@ def accuracy_table(result: dict[str, Any]) -> tuple[list[str], list[str], np.nda
     return datasets, methods, acc
 
 
-def write_json(result: dict[str, Any], path: str | os.PathLike) -> None:
-    """Write ``result`` as JSON atomically (temporary file in the same folder, then ``os.replace``)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tabular-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(result, fh, indent=1, default=_json_default)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, tuple):
-        return list(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
 # ----------------------------------------------------------------------------------------------- CLI
 class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error message (``tabular: error: ...``) and exit status 2."""
@@ -576,7 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            dask_address=args.dask_address)
     except ValueError as err:
         parser.error(str(err))
-    write_json(result, args.out)
+    write_json_atomic(args.out, result)
     if "comparison" in result:
         print(stats.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
     print(f"wrote {args.out} ({len(result['runs'])} runs, {result['seconds']:.1f} s)")

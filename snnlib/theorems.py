@@ -29,7 +29,6 @@ Lemma 10 (taken from the paper, not re-proved here). It runs on numpy or, chunke
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -654,12 +653,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.paper_grid:
         ok = ok and (grid.closes or grid.closes_tight)
     if args.json:
-        from .reproducibility import provenance
+        from .reproducibility import provenance, write_json_atomic
 
         out["provenance"] = provenance("cuda" if args.device == "cuda" else "cpu")
         out["command"] = "python -m snnlib.theorems " + " ".join(sys.argv[1:] if argv is None else argv)
-        with open(args.json, "w") as fh:
-            json.dump(out, fh, indent=2)
+        write_json_atomic(args.json, out)
     return 0 if ok else 1
 
 

@@ -21,7 +21,6 @@ Design (what makes it fast and exact):
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 import tempfile
@@ -492,32 +491,6 @@ def train_sweep(members: Sequence[Member], data: Any, config: TrainConfig,
                 rec["val_loss"], rec["val_accuracy"] = res.val_loss[j], res.val_accuracy[j]
             records[i] = rec
     return records
-
-
-def _json_safe(obj: Any) -> Any:
-    """Replace NaN/inf floats by None so the file is strict JSON."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(key): _json_safe(v) for key, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
-
-
-def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
-    """Write ``obj`` as strict JSON (non-finite floats → null) via a temporary file and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_json_safe(obj), fh, indent=1, allow_nan=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
 
 
 def result_document(kind: str, config: TrainConfig, records: list[dict[str, Any]], wall_time_s: float,

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from snnlib import stats, tabular
+from snnlib.reproducibility import write_json_atomic
 
 TINY = tabular.SweepConfig(grid={"depth": (2,), "width": (16,), "lr": (0.1,), "dropout": (0.0,),
                                  "shape": ("rectangular",)}, epochs=3, batch_size=32)
@@ -142,7 +143,7 @@ def test_dask_engine_gives_the_serial_result(serial_result):
 
 def test_write_json_is_atomic_and_loadable(tmp_path, serial_result):
     path = tmp_path / "sub" / "tabular.json"
-    tabular.write_json(serial_result, path)
+    write_json_atomic(path, serial_result)
     loaded = json.loads(path.read_text())
     assert loaded["accuracy"] == serial_result["accuracy"]
     assert os.listdir(path.parent) == ["tabular.json"]  # no temporary file left behind

@@ -9,6 +9,7 @@ import torch
 from torch.nn import functional as F
 
 from snnlib.models import StackedMLP, build_model
+from snnlib.reproducibility import write_json_atomic
 from snnlib.train import (
     Member,
     ModuleStack,
@@ -17,7 +18,6 @@ from snnlib.train import (
     load_checkpoint,
     train_networks,
     train_sweep,
-    write_json_atomic,
 )
 
 torch.set_num_threads(1)
