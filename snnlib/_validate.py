@@ -20,6 +20,18 @@ def check_positive(name: str, value, meaning: str) -> None:
         raise ValueError(f"{name} ({meaning}) must be finite and > 0, got {_show(arr[bad] if arr.ndim else arr)}")
 
 
+def check_int(name: str, value: object, low: int, meaning: str) -> None:
+    """Raise ValueError unless ``value`` is an integer (not a bool) >= ``low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} ({meaning}) must be an integer >= {low}, got {value!r}")
+
+
+def check_choice(name: str, value: object, allowed) -> None:
+    """Raise ValueError unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+
+
 def _show(arr: np.ndarray) -> str:
     flat = np.ravel(arr)
     if flat.size == 1:

@@ -23,6 +23,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from snnlib._validate import check_choice, check_int
+
 #: The paper's FNN families, in the order of its Table 1.
 FAMILIES: tuple[str, ...] = ("SNN", "MSRAinit", "LayerNorm", "Highway", "ResNet", "WeightNorm", "BatchNorm")
 #: Layer shapes of the paper's grids (§A4.1): constant width, or geometric decrease towards the output size.
@@ -34,16 +36,6 @@ _BN_EPS = 1e-5
 _BN_MOMENTUM = 0.1
 
 
-def _check_int(name: str, value: int, low: int, meaning: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} ({meaning}) must be an integer >= {low}, got {value!r}")
-
-
-def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
-
-
 def hidden_widths(n_out: int, depth: int, width: int, shape: str = "rectangular") -> list[int]:
     """Widths of the ``depth`` hidden layers: all ``width`` (rectangular) or a geometric decrease (conic).
 
@@ -52,10 +44,10 @@ def hidden_widths(n_out: int, depth: int, width: int, shape: str = "rectangular"
     sequence shrinks geometrically towards ``n_out``, which the output layer reaches. See chapter "Training deep
     networks: Figure 1".
     """
-    _check_int("depth", depth, 1, "number of hidden layers")
-    _check_int("width", width, 1, "units per hidden layer")
-    _check_int("n_out", n_out, 1, "number of outputs")
-    _check_choice("shape", shape, SHAPES)
+    check_int("depth", depth, 1, "number of hidden layers")
+    check_int("width", width, 1, "units per hidden layer")
+    check_int("n_out", n_out, 1, "number of outputs")
+    check_choice("shape", shape, SHAPES)
     if shape == "rectangular":
         return [width] * depth
     ratio = n_out / width
@@ -134,10 +126,10 @@ def build_model(family: str, n_in: int, n_out: int, depth: int, width: int, shap
     :func:`hidden_widths`). ``dropout`` in [0, 1) is the drop rate (alpha dropout for SNN, standard dropout
     otherwise; BatchNorm, Highway and ResNet take none). Raises ValueError naming the bad parameter.
     """
-    _check_choice("family", family, FAMILIES)
-    _check_int("n_in", n_in, 1, "number of input features")
-    _check_int("n_out", n_out, 1, "number of outputs")
-    _check_choice("shape", shape, SHAPES)
+    check_choice("family", family, FAMILIES)
+    check_int("n_in", n_in, 1, "number of input features")
+    check_int("n_out", n_out, 1, "number of outputs")
+    check_choice("shape", shape, SHAPES)
     if not isinstance(dropout, (int, float)) or not 0.0 <= float(dropout) < 1.0:
         raise ValueError(f"dropout (drop rate) must be in [0, 1), got {dropout!r}")
     if family in ("Highway", "ResNet", "BatchNorm") and dropout > 0:
@@ -199,7 +191,7 @@ class StackedMLP(nn.Module):
         if len(families) == 0:
             raise ValueError("families must name at least one member, got an empty list")
         for fam in families:
-            _check_choice("family", fam, STACKABLE)
+            check_choice("family", fam, STACKABLE)
         self.families = list(families)
         self.groups: list[tuple[int, int, str]] = []
         for i, fam in enumerate(self.families):

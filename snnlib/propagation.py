@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validate import check_int
 from .activations import selu
 
 #: Standard (activation, gain) pairs compared in the motivation chapter: weight std = gain / sqrt(fan_in).
@@ -49,11 +50,6 @@ class LayerStatistics:
         return len(self.mean) - 1
 
 
-def _check_int(name: str, value: object, low: int, meaning: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} ({meaning}) must be an integer >= {low}, got {value!r}")
-
-
 def forward_statistics(activation: str, depth: int = 64, width: int = 512, n_samples: int = 1000,
                        gain: float = 1.0, seed: int = 0, dtype: str = "float64") -> LayerStatistics:
     """Propagate standard normal inputs through ``depth`` random layers (weights N(0, gain^2 / width), zero bias).
@@ -69,10 +65,10 @@ def forward_statistics(activation: str, depth: int = 64, width: int = 512, n_sam
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
-    _check_int("depth", depth, 1, "number of layers")
-    _check_int("width", width, 1, "units per layer")
-    _check_int("n_samples", n_samples, 2, "number of input vectors")
-    _check_int("seed", seed, 0, "random seed")
+    check_int("depth", depth, 1, "number of layers")
+    check_int("width", width, 1, "units per layer")
+    check_int("n_samples", n_samples, 2, "number of input vectors")
+    check_int("seed", seed, 0, "random seed")
     if isinstance(gain, bool) or not isinstance(gain, (int, float, np.floating)) or not (
             math.isfinite(gain) and gain > 0):
         raise ValueError(f"gain (weight std times sqrt(fan_in)) must be finite and > 0, got {gain!r}")
