@@ -10,8 +10,9 @@ mini-batch SGD updates. The baseline follows the official PyTorch tutorial: a ``
 ``TensorDataset`` in host memory, one model at a time, ``.to(device)`` per batch and ``loss.item()`` per step.
 FLOPs are counted as 6 · params · samples (forward + backward of the updates; the logging pass is not counted).
 
-    python benchmarks/bench_train.py --device auto --epochs 2 --json results/bench/bench_train_h100.json
-    python benchmarks/bench_train.py --device cpu --subset 512 --epochs 1     # quick check on a CPU
+    python benchmarks/bench_train.py --device cuda --variants fp32 streams streams+tf32 --baseline-subset 20000 \
+        --json results/gpu/bench_train.json
+    python benchmarks/bench_train.py --device cpu --subset 2048 --epochs 1     # the same race on a CPU
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from snnlib.reproducibility import write_json_atomic
 from snnlib.train import (
     Member,
     TrainConfig,
-    build_networks,
     device_name,
     pick_device,
     result_document,
+    sweep_network,
     synchronize,
     train_networks,
 )
@@ -51,18 +52,28 @@ def members(depths: list[int], width: int, lr: float) -> list[Member]:
             enumerate((d, f) for d in depths for f in ("SNN", "BatchNorm"))]
 
 
-def time_snnlib(X: torch.Tensor, y: torch.Tensor, sweep: list[Member], args: argparse.Namespace) -> float:
-    """Seconds for ``args.epochs`` timed epochs of all networks with :func:`snnlib.train.train_networks`."""
-    config = TrainConfig(epochs=args.warmup + args.epochs, batch_size=args.batch_size, device=args.device,
-                         progress=False, compile=args.compile, cuda_graph=not args.no_cuda_graph)
-    total = 0.0
-    for net, idx in build_networks(sweep, N_IN, N_CLASSES):
-        marks: dict[int, float] = {}
-        train_networks(net, [sweep[i].lr for i in idx], X, y, config,
-                       callback=lambda epoch, _res: marks.__setitem__(epoch, time.perf_counter()))
-        total += marks[args.warmup + args.epochs] - marks[args.warmup]
-        del net
-    return total
+#: Trainer variants (``--variants``): TrainConfig switches on top of the defaults (stacked, one CUDA graph).
+VARIANTS: dict[str, dict[str, bool]] = {
+    "fp32": {}, "streams": {"streams": True}, "tf32": {"tf32": True}, "streams+tf32": {"streams": True, "tf32": True},
+    "no-stack": {"stack": False}, "no-graph": {"cuda_graph": False}, "compile": {"compile": True, "cuda_graph": False},
+}
+
+
+def train_config(args: argparse.Namespace, epochs: int, variant: str = "fp32") -> TrainConfig:
+    return TrainConfig(**{"epochs": epochs, "batch_size": args.batch_size, "device": args.device, "progress": False,
+                          **VARIANTS[variant]})
+
+
+def time_snnlib(X: torch.Tensor, y: torch.Tensor, sweep: list[Member], args: argparse.Namespace,
+                variant: str) -> float:
+    """Seconds for ``args.epochs`` timed epochs of all networks at once with :func:`snnlib.train.train_networks`
+    (the whole sweep as one :class:`snnlib.train.UnitStack`, as :func:`snnlib.train.train_sweep` trains it)."""
+    config = train_config(args, args.warmup + args.epochs, variant)
+    net, order, _ = sweep_network(sweep, N_IN, N_CLASSES, config)
+    marks: dict[int, float] = {}
+    train_networks(net, [sweep[i].lr for i in order], X, y, config,
+                   callback=lambda epoch, _res: marks.__setitem__(epoch, time.perf_counter()))
+    return marks[args.warmup + args.epochs] - marks[args.warmup]
 
 
 def time_baseline(X: torch.Tensor, y: torch.Tensor, sweep: list[Member], args: argparse.Namespace) -> float:
@@ -97,13 +108,15 @@ def time_baseline(X: torch.Tensor, y: torch.Tensor, sweep: list[Member], args: a
     return total
 
 
-def report(name: str, seconds: float, sweep: list[Member], args: argparse.Namespace) -> dict[str, Any]:
+def report(name: str, seconds: float, sweep: list[Member], args: argparse.Namespace, subset: int) -> dict[str, Any]:
+    """One row: samples/s over all networks, achieved TFLOP/s (6·params·samples) and the projected duration
+    of the full protocol (60000 samples × 2000 epochs, all networks)."""
     params = [count_params(build_model(m.family, N_IN, N_CLASSES, m.depth, m.width)) for m in sweep]
-    samples = args.subset * args.epochs
+    samples = subset * args.epochs
     flops = sum(6 * p * samples for p in params)
-    projected = seconds / samples * N_TRAIN * FULL_EPOCHS
-    return {"method": name, "seconds": seconds, "samples_per_s": len(sweep) * samples / seconds,
-            "tflops": flops / seconds / 1e12, "projected_full_protocol_s": projected}
+    return {"method": name, "seconds": seconds, "samples": samples, "seconds_per_sample": seconds / samples,
+            "samples_per_s": len(sweep) * samples / seconds, "tflops": flops / seconds / 1e12,
+            "projected_full_protocol_s": seconds / samples * N_TRAIN * FULL_EPOCHS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,44 +125,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs (after the warm-up)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed warm-up epochs (>= 1)")
     parser.add_argument("--subset", type=int, default=N_TRAIN, help="samples per epoch used for timing")
+    parser.add_argument("--baseline-subset", type=int, default=None,
+                        help="samples per epoch for the (slow) baseline loop; default: --subset")
     parser.add_argument("--depths", type=int, nargs="+", default=[8, 16, 32])
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-5)
-    parser.add_argument("--tf32", action="store_true", help="allow TF32 matmuls (default off: float32 fidelity)")
-    parser.add_argument("--compile", action="store_true", help="torch.compile the stacked networks")
-    parser.add_argument("--no-cuda-graph", action="store_true", help="disable CUDA-graph replay of the step")
+    parser.add_argument("--variants", nargs="+", default=["fp32"], choices=sorted(VARIANTS),
+                        help="snnlib trainer variants to time (tf32: TensorFloat-32 matmuls; streams: one CUDA "
+                             "stream per depth). The baseline runs in each precision a variant uses.")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--json", default=None, help="write the results (with provenance) to this JSON file")
     args = parser.parse_args(argv)
-    for name in ("epochs", "warmup", "subset", "batch_size"):
+    args.baseline_subset = args.baseline_subset or args.subset
+    for name in ("epochs", "warmup", "subset", "batch_size", "baseline_subset"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     try:
         device = pick_device(args.device)
     except ValueError as exc:
         parser.error(str(exc))
-    torch.backends.cuda.matmul.allow_tf32 = args.tf32
-    torch.backends.cudnn.allow_tf32 = args.tf32
-    X, y = synthetic(args.subset)
+    X, y = synthetic(max(args.subset, args.baseline_subset))
     sweep = members(args.depths, N_IN, args.lr)
-    print(f"device: {device_name(device)}  torch {torch.__version__}  subset {args.subset}  "
-          f"epochs {args.epochs} (+{args.warmup} warm-up)  tf32 {args.tf32}", flush=True)
-    rows = [report("snnlib (stacked)", time_snnlib(X, y, sweep, args), sweep, args)]
+    print(f"device: {device_name(device)}  torch {torch.__version__}  subset {args.subset} (baseline "
+          f"{args.baseline_subset})  epochs {args.epochs} (+{args.warmup} warm-up)", flush=True)
+    rows = []
+    for variant in args.variants:
+        seconds = time_snnlib(X[:args.subset], y[:args.subset], sweep, args, variant)
+        rows.append(report(f"snnlib {variant}", seconds, sweep, args, args.subset))
+        rows[-1]["precision"] = "tf32" if VARIANTS[variant].get("tf32") else "fp32"
+        print(f"  {rows[-1]['method']}: {rows[-1]['samples_per_s']:.0f} samples/s", flush=True)
     if not args.skip_baseline:
-        rows.append(report("PyTorch tutorial loop", time_baseline(X, y, sweep, args), sweep, args))
-    print(f"{'method':<24}{'samples/s':>12}{'TFLOP/s':>10}{'full protocol (h)':>20}")
+        for precision in sorted({r["precision"] for r in rows}):
+            torch.set_float32_matmul_precision("high" if precision == "tf32" else "highest")
+            seconds = time_baseline(X[:args.baseline_subset], y[:args.baseline_subset], sweep, args)
+            rows.append(report(f"PyTorch tutorial loop {precision}", seconds, sweep, args, args.baseline_subset))
+            rows[-1]["precision"] = precision
+        torch.set_float32_matmul_precision("highest")
+    base = {r["precision"]: r for r in rows if r["method"].startswith("PyTorch")}
+    print(f"{'method':<34}{'samples/s':>12}{'TFLOP/s':>10}{'full protocol (h)':>20}{'speed-up':>10}")
     for r in rows:
-        print(f"{r['method']:<24}{r['samples_per_s']:>12.0f}{r['tflops']:>10.3f}"
-              f"{r['projected_full_protocol_s'] / 3600:>20.2f}")
-    speedup = rows[1]["seconds"] / rows[0]["seconds"] if len(rows) > 1 else None
-    if speedup is not None:
-        print(f"speed-up of snnlib over the baseline: {speedup:.2f}x")
+        if r["precision"] in base:
+            r["speedup"] = base[r["precision"]]["seconds_per_sample"] / r["seconds_per_sample"]
+        speedup = f"{r['speedup']:.2f}x" if "speedup" in r else "-"
+        print(f"{r['method']:<34}{r['samples_per_s']:>12.0f}{r['tflops']:>10.3f}"
+              f"{r['projected_full_protocol_s'] / 3600:>20.2f}{speedup:>10}")
     if args.json:
-        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, device=args.device, progress=False,
-                             compile=args.compile, cuda_graph=not args.no_cuda_graph)
-        doc = result_document("bench_train", config, [], sum(r["seconds"] for r in rows),
-                              extra={"args": vars(args), "rows": rows, "speedup": speedup,
-                                     "members": [m.label for m in sweep]})
+        doc = result_document("bench_train", train_config(args, args.epochs), [], sum(r["seconds"] for r in rows),
+                              extra={"args": vars(args), "rows": rows, "members": [m.label for m in sweep]})
         print(f"wrote {write_json_atomic(args.json, doc)}")
     return 0
 

@@ -46,11 +46,12 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
                 lr: float | None = None, batch_size: int | None = None, width: int | None = None,
                 seeds: Sequence[int] = (0,), device: str = "auto", checkpoint_every: int = 0,
                 checkpoint_dir: str | Path | None = None, progress: bool = True, compile: bool = False,
-                data_seed: int = 0) -> dict[str, Any]:
+                data_seed: int = 0, tf32: bool = False, streams: bool = False) -> dict[str, Any]:
     """Train SNN and BatchNorm FNNs at each depth with the Figure 1 protocol; return the result document.
 
     Paper Figure 1; chapter "Training deep networks: Figure 1". Networks of equal depth train together in one
-    stacked network. ``seeds`` vary the initial weights; the data order is fixed by ``data_seed``.
+    stacked network, and all depths in one loop. ``seeds`` vary the initial weights; the data order is fixed by
+    ``data_seed``. ``tf32`` and ``streams`` are the GPU speed options of :class:`snnlib.train.TrainConfig`.
     """
     from snnlib import data as snndata
     from snnlib.train import Member, TrainConfig, result_document, train_sweep
@@ -72,7 +73,8 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     width = ds.n_features if width is None else width
     members = [Member(fam, d, width, seed=s, lr=lr) for d in depths for s in seeds for fam in FIGURE1_FAMILIES]
     config = TrainConfig(epochs=epochs, batch_size=batch_size, data_seed=data_seed, device=device,
-                         checkpoint_every=checkpoint_every, progress=progress, compile=compile)
+                         checkpoint_every=checkpoint_every, progress=progress, compile=compile, tf32=tf32,
+                         streams=streams)
     t0 = time.perf_counter()
     records = train_sweep(members, ds, config, checkpoint_dir=checkpoint_dir)
     protocol = {"dataset": dataset, "depths": list(depths), "seeds": list(seeds), "lr": lr, "width": width,
@@ -134,7 +136,7 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     try:
         doc = run_figure1(args.dataset, args.depths, args.epochs, args.lr, args.batch_size, args.width,
                           args.seeds, args.device, args.checkpoint_every, out / "checkpoints",
-                          not args.no_progress, args.compile, args.data_seed)
+                          not args.no_progress, args.compile, args.data_seed, args.tf32, args.streams)
     except ValueError as exc:
         parser.error(str(exc))
     path = write_json_atomic(out / f"figure1_{args.dataset}.json", doc)
@@ -157,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     fig.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
     fig.add_argument("--checkpoint-every", type=int, default=0, help="epochs between checkpoints (0: none)")
     fig.add_argument("--compile", action="store_true", help="torch.compile the networks (off by default)")
+    fig.add_argument("--tf32", action="store_true",
+                     help="CUDA: TF32 tensor-core matmuls (faster, ~10-bit mantissa; off by default for fidelity)")
+    fig.add_argument("--streams", action="store_true", help="CUDA: train each depth on its own CUDA stream")
     fig.add_argument("--no-progress", action="store_true", help="no progress bars")
     fig.add_argument("--threads", type=int, default=None, help="CPU threads for torch (1 is fastest for digits)")
     fig.add_argument("--out", required=True, help="output folder; the result is <out>/figure1_<dataset>.json")

@@ -15,7 +15,7 @@ torch.set_num_threads(1)
 
 def test_figure1_cli_writes_one_json_with_provenance(tmp_path, capsys):
     argv = ["figure1", "--dataset", "digits", "--depths", "2", "4", "--epochs", "2", "--out", str(tmp_path),
-            "--no-progress", "--device", "cpu", "--checkpoint-every", "1"]
+            "--no-progress", "--device", "cpu", "--checkpoint-every", "1", "--tf32", "--streams"]
     assert experiments.main(argv) == 0
     doc = json.loads((tmp_path / "figure1_digits.json").read_text())
     labels = [r["label"] for r in doc["records"]]
@@ -24,7 +24,8 @@ def test_figure1_cli_writes_one_json_with_provenance(tmp_path, capsys):
     assert doc["protocol"]["lr"] == 0.02 and doc["config"]["batch_size"] == 64  # digits defaults
     assert doc["protocol"]["width"] == 64  # width = input size
     assert {"device", "torch", "git_commit"} <= set(doc["provenance"]) and doc["wall_time_s"] > 0
-    assert (tmp_path / "checkpoints" / "group0.pt").exists()
+    assert len(list((tmp_path / "checkpoints").glob("sweep-*.pt"))) == 1
+    assert doc["config"]["tf32"] is True and doc["config"]["streams"] is True  # recorded with the result
     summary = experiments.summarize_figure1(doc)
     assert set(summary) == {f"{lab} seed 0" for lab in labels}
 

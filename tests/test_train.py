@@ -153,3 +153,65 @@ def test_bad_device_and_lr_are_rejected():
         train_networks(ModuleStack([build_model("SNN", 2, 2, 1, 2)]), [0.1], *toy(10, 2, 2), cfg(device="tpu"))
     with pytest.raises(ValueError, match="lr"):
         Member("SNN", 2, 4, lr=0.0)
+
+
+def test_sweep_trains_all_units_in_one_loop_with_the_results_of_each_unit_alone():
+    """train_sweep runs every unit (stacks of different depths, single modules) in one loop; each member's
+    history is bit-for-bit the one its unit gives when trained alone (same mini-batches, same kernels)."""
+    X, y = toy()
+    members = [Member("SNN", 2, 16, seed=1, lr=0.05), Member("BatchNorm", 3, 16, seed=2, lr=0.05),
+               Member("SNN", 3, 16, seed=3, lr=0.02), Member("LayerNorm", 2, 16, seed=4, lr=0.05)]
+    recs = train_sweep(members, _ds(X, y), cfg(epochs=3))
+    assert [r["group"] for r in recs] == [0, 1, 1, 2]
+    assert len({r["wall_time_s"] for r in recs}) == 1
+    alone = train_sweep(members[1:3], _ds(X, y), cfg(epochs=3))
+    assert [r["loss"] for r in recs[1:3]] == [r["loss"] for r in alone]
+    for m, rec in zip(members[::3], recs[::3]):
+        assert rec["loss"] == train_sweep([m], _ds(X, y), cfg(epochs=3))[0]["loss"]
+    assert all(r["loss"][-1] < r["loss"][0] for r in recs)
+
+
+def test_divergence_in_one_unit_leaves_the_other_units_untouched():
+    X, y = toy()
+    ok = Member("SNN", 2, 16, seed=1, lr=0.05)
+    recs = train_sweep([Member("SNN", 3, 16, seed=2, lr=1e4), ok], _ds(X, y), cfg(epochs=3))
+    assert recs[0]["group"] != recs[1]["group"] and recs[0]["diverged_epoch"] == 1
+    assert recs[1]["diverged_epoch"] is None
+    assert recs[1]["loss"] == train_sweep([ok], _ds(X, y), cfg(epochs=3))[0]["loss"]
+
+
+def test_unit_stack_streams_flag_is_a_no_op_off_cuda_and_bad_units_are_rejected():
+    from snnlib.train import UnitStack, build_networks
+
+    X, y = toy()
+    members = [Member("SNN", 2, 16, seed=1), Member("SNN", 3, 16, seed=2)]
+    nets = [UnitStack([u for u, _ in build_networks(members, 12, 3)], streams=s) for s in (False, True)]
+    torch.testing.assert_close(nets[0](X), nets[1](X), rtol=0, atol=0)
+    assert nets[0](X).shape == (2, len(X), 3) and nets[0].k == 2
+    with pytest.raises(ValueError, match="units"):
+        UnitStack([torch.nn.Linear(2, 2)])
+    with pytest.raises(ValueError, match="units"):
+        UnitStack([])
+
+
+def test_sweep_checkpoint_resumes_and_is_named_after_the_sweep(tmp_path):
+    X, y = toy()
+    members = [Member("SNN", 2, 16, seed=1, lr=0.05), Member("BatchNorm", 3, 16, seed=2, lr=0.05)]
+    full = train_sweep(members, _ds(X, y), cfg(epochs=4))
+    train_sweep(members, _ds(X, y), cfg(epochs=2, checkpoint_every=2), checkpoint_dir=tmp_path)
+    (ckpt,) = tmp_path.glob("sweep-*.pt")
+    assert load_checkpoint(ckpt)["epoch"] == 2
+    resumed = train_sweep(members, _ds(X, y), cfg(epochs=4, checkpoint_every=2), checkpoint_dir=tmp_path)
+    assert [r["loss"] for r in resumed] == [r["loss"] for r in full]
+    other = [Member("SNN", 2, 16, seed=1, lr=0.01)]  # another sweep in the same folder starts afresh
+    train_sweep(other, _ds(X, y), cfg(epochs=2, checkpoint_every=2), checkpoint_dir=tmp_path)
+    assert len(list(tmp_path.glob("sweep-*.pt"))) == 2
+
+
+def test_tf32_setting_applies_during_training_only():
+    X, y = toy()
+    seen = []
+    before = torch.get_float32_matmul_precision()
+    train_networks(ModuleStack([build_model("SNN", 12, 3, 2, 8)]), [0.05], X, y, cfg(epochs=1, tf32=True),
+                   callback=lambda *_: seen.append(torch.get_float32_matmul_precision()))
+    assert seen == ["high"] and torch.get_float32_matmul_precision() == before

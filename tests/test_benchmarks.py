@@ -1,0 +1,44 @@
+"""The benchmark scripts run and report what they claim (sizes tiny: these are not timing tests)."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+torch.set_num_threads(1)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bench_train():
+    spec = importlib.util.spec_from_file_location("bench_train", ROOT / "benchmarks" / "bench_train.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_train_races_variants_against_the_baseline_in_each_precision(tmp_path, capsys):
+    bench = _bench_train()
+    out = tmp_path / "bench.json"
+    argv = ["--device", "cpu", "--subset", "40", "--batch-size", "16", "--epochs", "1", "--depths", "1", "2",
+            "--variants", "fp32", "streams+tf32", "--json", str(out)]
+    assert bench.main(argv) == 0
+    doc = json.loads(out.read_text())
+    methods = [r["method"] for r in doc["rows"]]
+    assert methods == ["snnlib fp32", "snnlib streams+tf32", "PyTorch tutorial loop fp32",
+                       "PyTorch tutorial loop tf32"]
+    for row in doc["rows"]:
+        assert row["samples_per_s"] > 0 and row["tflops"] > 0 and row["speedup"] > 0
+        assert row["projected_full_protocol_s"] == pytest.approx(row["seconds_per_sample"] * 60_000 * 2000)
+    assert doc["members"] == ["SNN Depth 1", "BatchNorm Depth 1", "SNN Depth 2", "BatchNorm Depth 2"]
+    assert {"device", "torch", "git_commit"} <= set(doc["provenance"])
+    assert torch.get_float32_matmul_precision() == "highest"  # the race leaves the global setting as it found it
+    assert "speed-up" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["--epochs", "0"], ["--variants", "turbo"], ["--device", "tpu"]])
+def test_bench_train_rejects_bad_arguments(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        _bench_train().main(argv)
+    assert exc.value.code != 0 and "error:" in capsys.readouterr().err
