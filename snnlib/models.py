@@ -88,13 +88,18 @@ class HighwayLayer(nn.Module):
 
 
 class ResidualBlock(nn.Module):
-    """Residual block of two layers, x + W2 ReLU(BN(W1 x)), followed by a ReLU (He et al. 2016, pre-sum BN)."""
+    """Residual block of two layers, x + W2 ReLU(BN(W1 x)), followed by a ReLU (He et al. 2016, pre-sum BN).
 
-    def __init__(self, width: int) -> None:
+    ``inner`` is the width of the middle layer: ``width`` by default, a fraction of it for the paper's
+    bottleneck blocks (paper §A4.2: bottleneck 25% or 50%).
+    """
+
+    def __init__(self, width: int, inner: int | None = None) -> None:
         super().__init__()
-        self.fc1 = _init_linear(nn.Linear(width, width), 2.0)
-        self.bn = nn.BatchNorm1d(width)
-        self.fc2 = _init_linear(nn.Linear(width, width), 2.0)
+        inner = width if inner is None else inner
+        self.fc1 = _init_linear(nn.Linear(width, inner), 2.0)
+        self.bn = nn.BatchNorm1d(inner)
+        self.fc2 = _init_linear(nn.Linear(inner, width), 2.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.relu(x + self.fc2(torch.relu(self.bn(self.fc1(x)))))
@@ -111,7 +116,7 @@ class FNN(nn.Sequential):
 
 
 def build_model(family: str, n_in: int, n_out: int, depth: int, width: int, shape: str = "rectangular",
-                dropout: float = 0.0) -> FNN:
+                dropout: float = 0.0, bottleneck: float = 1.0) -> FNN:
     """Build one of the paper's FNN families (paper §"Experiments"; chapter "Training deep networks: Figure 1").
 
     * ``SNN``: Linear (N(0, 1/fan_in), zero bias) → SELU(α01, λ01) → alpha dropout (if ``dropout > 0``).
@@ -119,12 +124,15 @@ def build_model(family: str, n_in: int, n_out: int, depth: int, width: int, shap
     * ``BatchNorm``: Linear (He) → ReLU → BatchNorm1d — BN *after* the ReLU as in the official Figure 1 code.
     * ``LayerNorm``: Linear (He) → LayerNorm → ReLU → dropout.
     * ``WeightNorm``: weight-normalised Linear (He) → ReLU → dropout.
-    * ``Highway``: Linear (He) → ReLU to ``width``, then ``depth − 1`` highway layers (rectangular only).
-    * ``ResNet``: Linear (He) → ReLU to ``width``, then ``depth`` residual blocks of two layers (rectangular only).
+    * ``Highway``: Linear (He) → ReLU to ``width``, then ``depth − 1`` highway layers, each followed by dropout
+      (rectangular only).
+    * ``ResNet``: Linear (He) → ReLU to ``width``, then ``depth`` residual blocks of two layers whose middle
+      layer has ``round(bottleneck · width)`` units (rectangular only).
 
     ``shape`` is ``'rectangular'`` or ``'conic'`` (geometric decrease of width towards ``n_out``, see
     :func:`hidden_widths`). ``dropout`` in [0, 1) is the drop rate (alpha dropout for SNN, standard dropout
-    otherwise; BatchNorm, Highway and ResNet take none). Raises ValueError naming the bad parameter.
+    otherwise; BatchNorm and ResNet take none, as in the paper's grids). ``bottleneck`` in (0, 1] applies to
+    ResNet only. Raises ValueError naming the bad parameter.
     """
     check_choice("family", family, FAMILIES)
     check_int("n_in", n_in, 1, "number of input features")
@@ -132,7 +140,12 @@ def build_model(family: str, n_in: int, n_out: int, depth: int, width: int, shap
     check_choice("shape", shape, SHAPES)
     if not isinstance(dropout, (int, float)) or not 0.0 <= float(dropout) < 1.0:
         raise ValueError(f"dropout (drop rate) must be in [0, 1), got {dropout!r}")
-    if family in ("Highway", "ResNet", "BatchNorm") and dropout > 0:
+    if not isinstance(bottleneck, (int, float)) or not 0.0 < float(bottleneck) <= 1.0:
+        raise ValueError(f"bottleneck (inner width of a ResNet block as a fraction of width) must be in (0, 1], "
+                         f"got {bottleneck!r}")
+    if family != "ResNet" and bottleneck != 1.0:
+        raise ValueError(f"bottleneck applies to family 'ResNet' only, got bottleneck={bottleneck!r} for {family!r}")
+    if family in ("ResNet", "BatchNorm") and dropout > 0:
         raise ValueError(f"dropout must be 0 for family {family!r} (the paper's grid has none), got {dropout!r}")
     if family in ("Highway", "ResNet") and shape != "rectangular":
         raise ValueError(f"shape must be 'rectangular' for family {family!r}, got {shape!r}")
@@ -140,8 +153,12 @@ def build_model(family: str, n_in: int, n_out: int, depth: int, width: int, shap
     layers: list[nn.Module] = []
     if family in ("Highway", "ResNet"):
         layers += [_init_linear(nn.Linear(n_in, width), 2.0), nn.ReLU()]
-        block = HighwayLayer if family == "Highway" else ResidualBlock
-        layers += [block(width) for _ in range(depth - 1 if family == "Highway" else depth)]
+        if family == "Highway":
+            for _ in range(depth - 1):
+                layers += [HighwayLayer(width)] + ([nn.Dropout(dropout)] if dropout > 0 else [])
+        else:
+            inner = max(1, round(bottleneck * width))
+            layers += [ResidualBlock(width, inner) for _ in range(depth)]
         layers.append(_init_linear(nn.Linear(width, n_out), 2.0))
         return FNN(layers, family, widths, float(dropout))
     gain = 1.0 if family == "SNN" else 2.0

@@ -7,9 +7,10 @@ accuracy of that choice is reported. The per-dataset accuracies are then ranked 
 :mod:`snnlib.stats` exactly as in the paper's Table 1.
 
 The default grid is small (it runs on a laptop); ``paper_grid=True`` / ``--paper-grid`` uses the SNN grid of
-Table A4. Tasks run serially, in local processes (``concurrent.futures``, the default for ``jobs > 1``) or with
-Dask (optional extra: ``pip install "dask[distributed]"``), and the result is written atomically as JSON with
-provenance. Command line: ``python -m snnlib.experiments tabular --help``.
+Table A4 with what the paper states of the other families' grids (:data:`PAPER_FAMILY_GRIDS`). Tasks run
+serially, in local processes (``concurrent.futures``, the default for ``jobs > 1``) or with Dask (optional
+extra: ``pip install "dask[distributed]"``), and the result is written atomically as JSON with provenance.
+Command line: ``python -m snnlib.experiments tabular --help``.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ ENGINES: tuple[str, ...] = ("serial", "local", "dask")
 #: thread setting, so FNN results would depend on timing.
 DASK_SCHEDULERS: tuple[str, ...] = ("processes", "synchronous")
 #: Families that take no dropout in the paper's grids (and in :func:`snnlib.models.build_model`).
-_NO_DROPOUT: tuple[str, ...] = ("BatchNorm", "Highway", "ResNet")
+_NO_DROPOUT: tuple[str, ...] = ("BatchNorm", "ResNet")
 _RECTANGULAR_ONLY: tuple[str, ...] = ("Highway", "ResNet")
 
 #: Small default grid (runs in minutes on a CPU); the paper's grid is :data:`PAPER_GRID_SNN`.
@@ -53,6 +54,13 @@ DEFAULT_GRID: dict[str, tuple] = {"depth": (2, 8), "width": (64,), "lr": (0.01, 
 #: SNN grid of paper Table A4 (layers, hidden units, learning rate, dropout, layer form).
 PAPER_GRID_SNN: dict[str, tuple] = {"depth": (2, 3, 4, 8, 16, 32), "width": (1024, 512, 256),
                                     "lr": (0.01, 0.1, 1.0), "dropout": (0.05, 0.0), "shape": ("rectangular", "conic")}
+#: What the paper states of the other families' grids (§A4.2; its Tables A5-A10 are not reproduced here): the
+#: keys given replace those of the SNN grid for that family. MSRAinit and Highway try dropout {0.5, 0}; ResNet
+#: tries {2, 3, 4, 8, 16} blocks and a bottleneck of 25% or 50% of the width.
+PAPER_FAMILY_GRIDS: dict[str, dict[str, tuple]] = {
+    "MSRAinit": {"dropout": (0.5, 0.0)}, "Highway": {"dropout": (0.5, 0.0)},
+    "ResNet": {"depth": (2, 3, 4, 8, 16), "bottleneck": (0.25, 0.5)},
+}
 #: Grids of the scikit-learn baselines (ours; the paper took these methods' results from Fernández-Delgado et al.).
 SKLEARN_GRIDS: dict[str, dict[str, tuple]] = {
     "RandomForest": {"max_features": ("sqrt", 0.5)},
@@ -136,6 +144,7 @@ class SweepConfig:
     smooth: int = 1
     val_fraction: float = 0.15
     sklearn_grids: dict[str, dict[str, tuple]] = field(default_factory=lambda: dict(SKLEARN_GRIDS))
+    family_grids: dict[str, dict[str, tuple]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for key in ("depth", "width", "lr", "dropout", "shape"):
@@ -155,6 +164,17 @@ class SweepConfig:
                                  ("smooth", self.smooth, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        for family, grid in self.family_grids.items():
+            if family not in FNN_METHODS:
+                raise ValueError(f"family_grids keys must be FNN families {FNN_METHODS}, got {family!r}")
+            for key, values in grid.items():
+                if key not in ("depth", "width", "lr", "dropout", "shape", "bottleneck") or len(values) == 0:
+                    raise ValueError(f"family_grids[{family!r}] must map grid keys (depth, width, lr, dropout, "
+                                     f"shape, bottleneck) to non-empty tuples, got {key!r}: {values!r}")
+            if "bottleneck" in grid and family != "ResNet":
+                raise ValueError(f"family_grids: bottleneck applies to ResNet only, got it for {family!r}")
+            if any(not 0 < b <= 1 for b in grid.get("bottleneck", ())):
+                raise ValueError(f"family_grids bottleneck must be in (0, 1], got {grid['bottleneck']!r}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction (share of training data held out) must be in (0, 1), "
                              f"got {self.val_fraction!r}")
@@ -162,7 +182,8 @@ class SweepConfig:
 
 def grid_configs(method: str, config: SweepConfig) -> list[dict[str, Any]]:
     """The hyperparameter settings tried for ``method``: the FNN grid (families without dropout or conic
-    shape in the paper's grids get only dropout 0 / rectangular) or the scikit-learn grid."""
+    shape in the paper's grids get only dropout 0 / rectangular; ``config.family_grids[method]`` then replaces
+    keys, e.g. :data:`PAPER_FAMILY_GRIDS`) or the scikit-learn grid."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     grid = dict(config.sklearn_grids[method]) if method in SKLEARN_METHODS else dict(config.grid)
@@ -170,6 +191,8 @@ def grid_configs(method: str, config: SweepConfig) -> list[dict[str, Any]]:
         grid["dropout"] = (0.0,)
     if method in _RECTANGULAR_ONLY:
         grid["shape"] = ("rectangular",)
+    if method in FNN_METHODS:
+        grid.update(config.family_grids.get(method, {}))
     keys = sorted(grid)
     return [dict(zip(keys, values)) for values in itertools.product(*(tuple(dict.fromkeys(grid[k])) for k in keys))]
 
@@ -265,7 +288,7 @@ def _train_fnn(family: str, data: Any, params: dict[str, Any], config: SweepConf
     x_tr, y_tr = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
     x_va, x_te = torch.from_numpy(data.X_val), torch.from_numpy(data.X_test)
     model = build_model(family, data.n_features, data.n_classes, params["depth"], params["width"],
-                        shape=params["shape"], dropout=params["dropout"])
+                        shape=params["shape"], dropout=params["dropout"], bottleneck=params.get("bottleneck", 1.0))
     opt = torch.optim.SGD(model.parameters(), lr=params["lr"])
     gen = torch.Generator().manual_seed(seed)
     val_curve, test_curve = [], []
@@ -472,7 +495,8 @@ def _parser() -> _Parser:
     p.add_argument("--lrs", default=None, help="comma-separated SGD learning rates (default 0.01,0.1)")
     p.add_argument("--dropouts", default=None, help="comma-separated dropout rates (default 0,0.05)")
     p.add_argument("--shapes", default=None, help="comma-separated layer forms: rectangular, conic")
-    p.add_argument("--paper-grid", action="store_true", help="the SNN grid of paper Table A4 and 100 epochs")
+    p.add_argument("--paper-grid", action="store_true",
+                   help="the SNN grid of paper Table A4 (with the family-specific values of §A4.2) and 100 epochs")
     p.add_argument("--epochs", type=int, default=None, help="training epochs (default 30; 100 with --paper-grid)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--smooth", type=int, default=None,
@@ -508,7 +532,8 @@ def _config_from_args(args: argparse.Namespace) -> SweepConfig:
             grid[key] = values
     epochs = args.epochs if args.epochs is not None else (100 if args.paper_grid else 30)
     smooth = args.smooth if args.smooth is not None else (10 if args.paper_grid else 1)
-    return SweepConfig(grid=grid, epochs=epochs, batch_size=args.batch_size, smooth=smooth)
+    return SweepConfig(grid=grid, epochs=epochs, batch_size=args.batch_size, smooth=smooth,
+                       family_grids=dict(PAPER_FAMILY_GRIDS) if args.paper_grid else {})
 
 
 def _datasets_from_args(args: argparse.Namespace) -> list[str]:

@@ -53,7 +53,8 @@ def test_every_family_builds_and_runs(family):
 @pytest.mark.parametrize("kwargs, word", [
     ({"family": "Tanh"}, "family"), ({"depth": 0}, "depth"), ({"width": -3}, "width"),
     ({"shape": "diavolo"}, "shape"), ({"dropout": 1.0}, "dropout"),
-    ({"family": "ResNet", "shape": "conic"}, "shape")])
+    ({"family": "ResNet", "shape": "conic"}, "shape"), ({"family": "ResNet", "dropout": 0.5}, "dropout"),
+    ({"family": "ResNet", "bottleneck": 0.0}, "bottleneck"), ({"family": "SNN", "bottleneck": 0.5}, "bottleneck")])
 def test_bad_arguments_name_the_parameter(kwargs, word):
     args = {"family": "SNN", "n_in": 4, "n_out": 2, "depth": 2, "width": 8, **kwargs}
     with pytest.raises(ValueError, match=word):
@@ -85,3 +86,16 @@ def test_stacked_forward_equals_separate_models(shape):
 def test_stack_rejects_non_contiguous_families():
     with pytest.raises(ValueError, match="contiguous"):
         StackedMLP(["SNN", "BatchNorm", "SNN"], 4, 2, [8])
+
+
+def test_resnet_bottleneck_narrows_the_middle_layer_and_highway_takes_dropout():
+    from snnlib.models import ResidualBlock
+
+    blocks = [m for m in build_model("ResNet", 6, 2, 3, 16, bottleneck=0.25) if isinstance(m, ResidualBlock)]
+    assert len(blocks) == 3 and all(b.fc1.out_features == 4 and b.fc2.in_features == 4 for b in blocks)
+    full = build_model("ResNet", 6, 2, 3, 16)
+    assert count_params(full) > count_params(build_model("ResNet", 6, 2, 3, 16, bottleneck=0.5))
+    highway = build_model("Highway", 6, 2, 3, 16, dropout=0.5)
+    assert sum(isinstance(m, nn.Dropout) for m in highway) == 2  # after each of the depth - 1 highway layers
+    highway.eval()
+    assert highway(torch.randn(4, 6)).shape == (4, 2)

@@ -18,12 +18,40 @@ TINY = tabular.SweepConfig(grid={"depth": (2,), "width": (16,), "lr": (0.1,), "d
 def test_default_grid_sizes_respect_family_restrictions():
     cfg = tabular.SweepConfig()
     assert len(tabular.grid_configs("SNN", cfg)) == 8  # depth {2, 8} x lr {0.01, 0.1} x dropout {0, 0.05}
-    for family in ("BatchNorm", "Highway", "ResNet"):  # no dropout in the paper's grids for these
+    for family in ("BatchNorm", "ResNet"):  # no dropout in the paper's grids for these
         assert {c["dropout"] for c in tabular.grid_configs(family, cfg)} == {0.0}
+    assert {c["dropout"] for c in tabular.grid_configs("Highway", cfg)} == {0.0, 0.05}
     paper = tabular.SweepConfig(grid=tabular.PAPER_GRID_SNN)
     assert len(tabular.grid_configs("SNN", paper)) == 6 * 3 * 3 * 2 * 2  # Table A4: 216 settings
     assert {c["shape"] for c in tabular.grid_configs("ResNet", paper)} == {"rectangular"}
     assert len(tabular.grid_configs("SVM", cfg)) == 3
+
+
+def test_paper_grid_uses_the_family_values_the_paper_states():
+    paper = tabular._config_from_args(tabular._parser().parse_args(["--paper-grid"]))
+    assert paper.family_grids == tabular.PAPER_FAMILY_GRIDS and paper.epochs == 100 and paper.smooth == 10
+    assert {c["dropout"] for c in tabular.grid_configs("MSRAinit", paper)} == {0.5, 0.0}  # §A4.2
+    assert {c["dropout"] for c in tabular.grid_configs("Highway", paper)} == {0.5, 0.0}
+    resnet = tabular.grid_configs("ResNet", paper)
+    assert {c["depth"] for c in resnet} == {2, 3, 4, 8, 16} and {c["bottleneck"] for c in resnet} == {0.25, 0.5}
+    assert len(resnet) == 5 * 3 * 3 * 2  # blocks x widths x lrs x bottlenecks (no dropout, rectangular)
+    assert {c["dropout"] for c in tabular.grid_configs("SNN", paper)} == {0.05, 0.0}  # SNN keeps Table A4
+
+
+@pytest.mark.parametrize("family_grids, word", [({"Tanh": {"depth": (2,)}}, "family"),
+                                                ({"SNN": {"bottleneck": (0.5,)}}, "ResNet only"),
+                                                ({"ResNet": {"bottleneck": (0.0,)}}, "bottleneck"),
+                                                ({"SNN": {"momentum": (0.9,)}}, "grid keys")])
+def test_bad_family_grids_are_rejected(family_grids, word):
+    with pytest.raises(ValueError, match=word):
+        tabular.SweepConfig(family_grids=family_grids)
+
+
+def test_resnet_bottleneck_trains_through_run_task():
+    cfg = tabular.SweepConfig(grid=dict(TINY.grid), epochs=2, batch_size=32,
+                              family_grids={"ResNet": {"bottleneck": (0.25,)}})
+    out = tabular.run_task({"dataset": "iris", "method": "ResNet", "seed": 0, "config": cfg})
+    assert out["params"]["bottleneck"] == 0.25 and 0.0 <= out["test_accuracy"] <= 1.0
 
 
 def test_select_epoch_with_and_without_smoothing():
