@@ -114,6 +114,34 @@ def plot_figure1(doc: dict[str, Any], ax: Any = None, title: str | None = None) 
     return ax
 
 
+def benchmark_rows(pattern: str = "results/*/bench_train*.json") -> list[dict[str, Any]]:
+    """One row per method of every committed trainer benchmark (``benchmarks/bench_train.py`` JSON files).
+
+    Each row: ``file``, ``device``, ``torch``, ``commit``, ``method``, ``precision`` (fp32/tf32),
+    ``samples_per_s`` (all six networks), ``tflops``, ``projected_hours`` (full Figure 1 protocol: 60000
+    samples x 2000 epochs) and ``speedup`` over the plain PyTorch loop in the same precision and file
+    (None when the file has no such loop). Reads the current format (``rows[*].precision``/``speedup``) and the
+    first one (a single ``speedup``, ``args.tf32``). Chapter "Training deep networks: Figure 1".
+    """
+    out = []
+    for doc in load_results(pattern):
+        prov = doc["provenance"]
+        old_precision = "tf32" if doc.get("args", {}).get("tf32") else "fp32"
+        for row in doc["rows"]:
+            loop = row["method"].startswith("PyTorch")
+            if "precision" in row:
+                speedup = row.get("speedup")
+            else:
+                speedup = 1.0 if loop else doc.get("speedup")
+            out.append({"file": Path(doc["path"]).name, "device": prov["device"], "torch": prov["torch"],
+                        "commit": prov["git_commit"][:8], "method": row["method"],
+                        "precision": row.get("precision", old_precision),
+                        "samples_per_s": float(row["samples_per_s"]), "tflops": float(row["tflops"]),
+                        "projected_hours": float(row["projected_full_protocol_s"]) / 3600.0,
+                        "speedup": None if speedup is None else float(speedup)})
+    return out
+
+
 def summarize_figure1(doc: dict[str, Any], digits: int = 3) -> dict[str, dict[str, float]]:
     """Per ``"<family> Depth <d> seed <s>"``: the final training loss (rounded to ``digits``) and ``rises``, the
     number of epochs after which the training loss was *higher* than before (the perturbations that paper

@@ -59,3 +59,24 @@ def test_tabular_without_module_exits_with_a_reason(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         experiments.main(["tabular"])
     assert "snnlib.tabular" in capsys.readouterr().err
+
+
+def test_benchmark_rows_read_both_result_formats(tmp_path):
+    old = {"provenance": {"device": "NVIDIA H100", "torch": "2.11", "git_commit": "6570202abc"}, "speedup": 4.0,
+           "args": {"tf32": False}, "rows": [
+               {"method": "snnlib (stacked)", "samples_per_s": 8.0, "tflops": 2.0, "projected_full_protocol_s": 3600},
+               {"method": "PyTorch tutorial loop", "samples_per_s": 2.0, "tflops": 0.5,
+                "projected_full_protocol_s": 14400}]}
+    new = {"provenance": {"device": "cpu", "torch": "2.13", "git_commit": "abcdef123"}, "args": {}, "rows": [
+        {"method": "snnlib streams+tf32", "precision": "tf32", "samples_per_s": 3.0, "tflops": 1.0,
+         "projected_full_protocol_s": 7200, "speedup": 1.5},
+        {"method": "snnlib fp32", "precision": "fp32", "samples_per_s": 3.0, "tflops": 1.0,
+         "projected_full_protocol_s": 7200}]}
+    (tmp_path / "bench_train_a.json").write_text(json.dumps(old))
+    (tmp_path / "bench_train_b.json").write_text(json.dumps(new))
+    rows = experiments.benchmark_rows(str(tmp_path / "bench_train*.json"))
+    assert [(r["method"], r["precision"], r["speedup"]) for r in rows] == [
+        ("snnlib (stacked)", "fp32", 4.0), ("PyTorch tutorial loop", "fp32", 1.0),
+        ("snnlib streams+tf32", "tf32", 1.5), ("snnlib fp32", "fp32", None)]
+    assert rows[0]["projected_hours"] == 1.0 and rows[1]["projected_hours"] == 4.0
+    assert rows[0]["commit"] == "6570202a" and rows[2]["device"] == "cpu"
