@@ -387,13 +387,51 @@ def load_htru2(root: str | os.PathLike | None = None, sha256: str | None = None,
                test_fraction: float = 0.1, seed: int = 0) -> Dataset:
     """HTRU2 pulsars (17898 × 8, 2 classes; paper §A4.4) with a seeded stratified holdout split.
 
-    (The paper's 10-fold nested cross-validation is built on :func:`read_htru2_zip` by the tabular chapter.)
+    The paper's protocol, 10-fold nested cross-validation, is :func:`load_htru2_fold`.
     """
     from sklearn.model_selection import train_test_split
 
     X, y = read_htru2_zip(fetch("htru2_zip", sha256=sha256, root=root))
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_fraction, random_state=seed, stratify=y)
     return make_dataset("htru2", X_tr, y_tr, X_te, y_te, val_fraction, seed)
+
+
+def nested_folds(y: np.ndarray, n_folds: int = 10, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Index sets ``(train, val, test)`` of the paper's nested cross-validation (paper §A4.4, HTRU2).
+
+    The samples are cut into ``n_folds`` stratified folds (seeded). For test fold M the validation fold is M − 1
+    (fold n_folds for M = 1) and the other n_folds − 2 folds train; entry M − 1 of the list is test fold M.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    if isinstance(n_folds, bool) or not isinstance(n_folds, int) or n_folds < 3:
+        raise ValueError(f"n_folds must be an integer >= 3 (train, validation and test folds), got {n_folds!r}")
+    y = np.asarray(y)
+    folds = [test for _, test in StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)]
+    out = []
+    for m in range(n_folds):
+        val = (m - 1) % n_folds
+        train = np.sort(np.concatenate([folds[j] for j in range(n_folds) if j not in (m, val)]))
+        out.append((train, np.sort(folds[val]), np.sort(folds[m])))
+    return out
+
+
+def split_dataset(name: str, X: np.ndarray, y: np.ndarray, train: np.ndarray, val: np.ndarray,
+                  test: np.ndarray) -> Dataset:
+    """A :class:`Dataset` from explicit index sets, standardised with statistics of the training part."""
+    X, y = np.asarray(X, np.float64), np.asarray(y, np.int64)
+    X_tr, X_val, X_te = standardize(X[train], X[val], X[test])
+    return Dataset(X_tr, y[train], X_val, y[val], X_te, y[test], int(y.max(initial=0) + 1), name)
+
+
+def load_htru2_fold(fold: int, root: str | os.PathLike | None = None, sha256: str | None = None,
+                    n_folds: int = 10, seed: int = 0) -> Dataset:
+    """Test fold ``fold`` (1-based, as in the paper) of HTRU2's nested cross-validation (:func:`nested_folds`):
+    validation fold ``fold − 1``, the rest for training. The fold assignment depends only on ``seed``."""
+    if isinstance(fold, bool) or not isinstance(fold, int) or not 1 <= fold <= n_folds:
+        raise ValueError(f"fold must be an integer in [1, {n_folds}], got {fold!r}")
+    X, y = read_htru2_zip(fetch("htru2_zip", sha256=sha256, root=root))
+    return split_dataset(f"htru2:{fold}", X, y, *nested_folds(y, n_folds, seed)[fold - 1])
 
 
 def load(name: str, seed: int = 0, root: str | os.PathLike | None = None) -> Dataset:

@@ -41,6 +41,10 @@ METHODS: tuple[str, ...] = FNN_METHODS + SKLEARN_METHODS
 #: The built-in UCI datasets that ship with scikit-learn (no download).
 BUILTIN_DATASETS: tuple[str, ...] = ("digits", "breast_cancer", "wine", "iris")
 ENGINES: tuple[str, ...] = ("serial", "local", "dask")
+#: Model-selection and reporting metrics: test accuracy (UCI, paper Table 1) or ROC AUC (HTRU2, paper Table 3).
+METRICS: tuple[str, ...] = ("accuracy", "auc")
+#: HTRU2's nested cross-validation: the tasks ``htru2:1`` ... ``htru2:10`` are its test folds (paper §A4.4).
+HTRU2_FOLDS: int = 10
 #: Dask's local schedulers. Not "threads": threads share torch's global RNG (initialisation, dropout masks) and
 #: thread setting, so FNN results would depend on timing.
 DASK_SCHEDULERS: tuple[str, ...] = ("processes", "synchronous")
@@ -54,6 +58,8 @@ DEFAULT_GRID: dict[str, tuple] = {"depth": (2, 8), "width": (64,), "lr": (0.01, 
 #: SNN grid of paper Table A4 (layers, hidden units, learning rate, dropout, layer form).
 PAPER_GRID_SNN: dict[str, tuple] = {"depth": (2, 3, 4, 8, 16, 32), "width": (1024, 512, 256),
                                     "lr": (0.01, 0.1, 1.0), "dropout": (0.05, 0.0), "shape": ("rectangular", "conic")}
+#: SNN grid of paper Table A21 (HTRU2): as Table A4 without 3 layers.
+PAPER_GRID_SNN_HTRU2: dict[str, tuple] = {**PAPER_GRID_SNN, "depth": (2, 4, 8, 16, 32)}
 #: What the paper states of the other families' grids (§A4.2; its Tables A5-A10 are not reproduced here): the
 #: keys given replace those of the SNN grid for that family. MSRAinit and Highway try dropout {0.5, 0}; ResNet
 #: tries {2, 3, 4, 8, 16} blocks and a bottleneck of 25% or 50% of the width.
@@ -145,6 +151,7 @@ class SweepConfig:
     val_fraction: float = 0.15
     sklearn_grids: dict[str, dict[str, tuple]] = field(default_factory=lambda: dict(SKLEARN_GRIDS))
     family_grids: dict[str, dict[str, tuple]] = field(default_factory=dict)
+    metric: str = "accuracy"
 
     def __post_init__(self) -> None:
         for key in ("depth", "width", "lr", "dropout", "shape"):
@@ -175,6 +182,8 @@ class SweepConfig:
                 raise ValueError(f"family_grids: bottleneck applies to ResNet only, got it for {family!r}")
             if any(not 0 < b <= 1 for b in grid.get("bottleneck", ())):
                 raise ValueError(f"family_grids bottleneck must be in (0, 1], got {grid['bottleneck']!r}")
+        if self.metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction (share of training data held out) must be in (0, 1), "
                              f"got {self.val_fraction!r}")
@@ -215,7 +224,7 @@ def select_epoch(val_acc: Sequence[float], smooth: int = 1) -> int:
 
 
 def _selection_key(val: float, params: dict[str, Any]) -> tuple:
-    """Best validation accuracy; ties broken towards more layers, lower lr, higher dropout (paper §A4.1)."""
+    """Best validation score; ties broken towards more layers, lower lr, higher dropout (paper §A4.1)."""
     return (round(val, 12), params.get("depth", 0), -params.get("lr", 0.0), params.get("dropout", 0.0))
 
 
@@ -227,10 +236,16 @@ def load_task_data(dataset: str, seed: int, val_fraction: float = 0.15, data_dir
     Built-in names (:data:`BUILTIN_DATASETS`) come from :func:`snnlib.data.load_builtin` (a seeded stratified
     split, 20 % test); with ``data_dir`` the name is a dataset folder of the UCI-121 archive, loaded with its
     predefined holdout split by :func:`snnlib.data.load_uci_folder`. Either way ``val_fraction`` of the training
-    data is the validation set (paper §A4.1: 15 %). Cached per process, so each worker loads a dataset once.
+    data is the validation set (paper §A4.1: 15 %). ``htru2:M`` is test fold M of HTRU2's nested
+    cross-validation (:func:`snnlib.data.load_htru2_fold`; ``data_dir``: where ``HTRU2.zip`` is cached; the folds
+    do not depend on ``seed``, which only seeds the networks). Cached per process, so each worker loads a dataset
+    once.
     """
     from snnlib import data
 
+    fold = htru2_fold(dataset)
+    if fold is not None:
+        return data.load_htru2_fold(fold, root=data_dir, n_folds=HTRU2_FOLDS)
     if data_dir is None:
         if dataset not in BUILTIN_DATASETS:
             raise ValueError(f"dataset must be one of {BUILTIN_DATASETS} (or give data_dir), got {dataset!r}")
@@ -239,6 +254,16 @@ def load_task_data(dataset: str, seed: int, val_fraction: float = 0.15, data_dir
     if not os.path.isdir(folder):
         raise ValueError(f"dataset must be a folder of the UCI archive in {data_dir!r}, got {dataset!r}")
     return data.load_uci_folder(folder, val_fraction=val_fraction, seed=seed)
+
+
+def htru2_fold(dataset: str) -> int | None:
+    """The test fold M of a task name ``htru2:M`` (1 <= M <= :data:`HTRU2_FOLDS`); None for other names."""
+    if not dataset.startswith("htru2:"):
+        return None
+    text = dataset.split(":", 1)[1]
+    if not text.isdigit() or not 1 <= int(text) <= HTRU2_FOLDS:
+        raise ValueError(f"dataset 'htru2:M' needs a fold M in 1..{HTRU2_FOLDS}, got {dataset!r}")
+    return int(text)
 
 
 def list_uci_datasets(data_dir: str | os.PathLike) -> list[str]:
@@ -276,8 +301,24 @@ def _single_thread(use_torch: bool) -> Iterator[None]:
             torch.set_num_threads(old)
 
 
+def score(y_true: np.ndarray, scores: np.ndarray, metric: str) -> float:
+    """Accuracy of the arg-max of ``scores`` (n, classes), or the ROC AUC of ``scores[:, 1]`` (binary tasks)."""
+    scores = np.asarray(scores)
+    if metric == "accuracy":
+        return float((scores.argmax(1) == y_true).mean())
+    if metric != "auc":
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    if scores.ndim != 2 or scores.shape[1] != 2:
+        raise ValueError(f"metric 'auc' needs a binary task (2 score columns), got scores of shape {scores.shape}")
+    if len(np.unique(y_true)) < 2:
+        raise ValueError("metric 'auc' needs both classes in every validation and test set, got one class")
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y_true, scores[:, 1]))
+
+
 def _train_fnn(family: str, data: Any, params: dict[str, Any], config: SweepConfig, seed: int) -> dict[str, Any]:
-    """Train one FNN with plain SGD (as in the paper); validation and test accuracy after every epoch."""
+    """Train one FNN with plain SGD (as in the paper); validation and test score after every epoch."""
     import torch
     from torch.nn import functional as F
 
@@ -304,15 +345,18 @@ def _train_fnn(family: str, data: Any, params: dict[str, Any], config: SweepConf
             opt.step()
         model.eval()
         with torch.no_grad():
-            val_curve.append(float((model(x_va).argmax(1).numpy() == data.y_val).mean()))
-            test_curve.append(float((model(x_te).argmax(1).numpy() == data.y_test).mean()))
+            out_va, out_te = model(x_va).numpy(), model(x_te).numpy()
+        if not (np.isfinite(out_va).all() and np.isfinite(out_te).all()):  # diverged: score as chance
+            out_va, out_te = np.zeros_like(out_va), np.zeros_like(out_te)
+        val_curve.append(score(data.y_val, out_va, config.metric))
+        test_curve.append(score(data.y_test, out_te, config.metric))
         if not math.isfinite(loss.item()):
             break  # diverged: later epochs predict garbage; the curves so far still count
     epoch = select_epoch(val_curve, min(config.smooth, len(val_curve)))
-    return {"val_accuracy": val_curve[epoch], "test_accuracy": test_curve[epoch], "epoch": epoch + 1}
+    return {f"val_{config.metric}": val_curve[epoch], f"test_{config.metric}": test_curve[epoch], "epoch": epoch + 1}
 
 
-def _fit_sklearn(method: str, data: Any, params: dict[str, Any], seed: int) -> dict[str, Any]:
+def _fit_sklearn(method: str, data: Any, params: dict[str, Any], seed: int, metric: str = "accuracy") -> dict[str, Any]:
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import SVC
@@ -324,8 +368,19 @@ def _fit_sklearn(method: str, data: Any, params: dict[str, Any], seed: int) -> d
     else:
         model = LogisticRegression(max_iter=2000, **params)
     model.fit(data.X_train, data.y_train)
-    return {"val_accuracy": float(model.score(data.X_val, data.y_val)),
-            "test_accuracy": float(model.score(data.X_test, data.y_test)), "epoch": None}
+
+    if metric == "accuracy":  # the estimator's own predict (labels as trained), not an arg-max of scores
+        return {"val_accuracy": float(model.score(data.X_val, data.y_val)),
+                "test_accuracy": float(model.score(data.X_test, data.y_test)), "epoch": None}
+
+    def scores(X: np.ndarray) -> np.ndarray:
+        if method == "RandomForest":
+            return model.predict_proba(X)
+        d = model.decision_function(X)
+        return np.stack([-d, d], axis=1) if d.ndim == 1 else d  # binary: one margin, positive = class 1
+
+    return {f"val_{metric}": score(data.y_val, scores(data.X_val), metric),
+            f"test_{metric}": score(data.y_test, scores(data.X_test), metric), "epoch": None}
 
 
 def run_task(task: dict[str, Any]) -> dict[str, Any]:
@@ -339,11 +394,11 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     with _single_thread(method in FNN_METHODS):
         for params in grid_configs(method, config):
             if method in SKLEARN_METHODS:
-                out = _fit_sklearn(method, data, params, seed)
+                out = _fit_sklearn(method, data, params, seed, config.metric)
             else:
                 out = _train_fnn(method, data, params, config, seed)
-            if best is None or _selection_key(out["val_accuracy"], params) > _selection_key(best["val_accuracy"],
-                                                                                            best["params"]):
+            val = f"val_{config.metric}"
+            if best is None or _selection_key(out[val], params) > _selection_key(best[val], best["params"]):
                 best = {**out, "params": params}
     assert best is not None
     return {"dataset": task["dataset"], "method": method, "seed": seed, **best}
@@ -428,13 +483,14 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
         raise ValueError(f"jobs (worker processes) must be an integer >= 1, got {jobs!r}")
     if dask_scheduler not in DASK_SCHEDULERS:
         raise ValueError(f"dask_scheduler must be one of {DASK_SCHEDULERS}, got {dask_scheduler!r}")
+    uci = [d for d in datasets if htru2_fold(d) is None]
     if data_dir is None:
-        unknown = [d for d in datasets if d not in BUILTIN_DATASETS]
+        unknown = [d for d in uci if d not in BUILTIN_DATASETS]
         if unknown:
-            raise ValueError(f"datasets must be among {BUILTIN_DATASETS} without data_dir, got {unknown}")
-    else:
+            raise ValueError(f"datasets must be among {BUILTIN_DATASETS} or htru2:M without data_dir, got {unknown}")
+    elif uci:
         known = list_uci_datasets(data_dir)
-        unknown = [d for d in datasets if d not in known]
+        unknown = [d for d in uci if d not in known]
         if unknown:
             raise ValueError(f"datasets must be UCI dataset folders in data_dir {data_dir!r}, got {unknown}")
     tasks = [{"dataset": d, "method": m, "seed": s, "config": config, "data_dir": data_dir}
@@ -443,14 +499,19 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
     runs = _execute(tasks, engine, jobs, progress, dask_scheduler, dask_address)
     seconds = time.perf_counter() - t0
     runs.sort(key=lambda r: (datasets.index(r["dataset"]), methods.index(r["method"]), r["seed"]))
-    # rounded so that equal accuracies averaged in a different order tie exactly in the ranking
-    accuracy = {d: {m: round(float(np.mean([r["test_accuracy"] for r in runs
-                                            if r["dataset"] == d and r["method"] == m])), 12)
-                    for m in methods} for d in datasets}
+    # rounded so that equal scores averaged in a different order tie exactly in the ranking
+    metric = config.metric
+    table = {d: {m: round(float(np.mean([r[f"test_{metric}"] for r in runs
+                                         if r["dataset"] == d and r["method"] == m])), 12)
+                 for m in methods} for d in datasets}
     result: dict[str, Any] = {
-        "benchmark": "tabular", "datasets": datasets, "methods": methods, "seeds": seeds,
+        "benchmark": "tabular", "metric": metric, "datasets": datasets, "methods": methods, "seeds": seeds,
         "config": {**asdict(config), "engine": engine, "jobs": jobs, "data_dir": data_dir},
-        "runs": runs, "accuracy": accuracy, "seconds": seconds,
+        "runs": runs, metric: table, "seconds": seconds,
+        # mean ± standard deviation over datasets (for HTRU2: over the folds, as in paper Table 3)
+        "summary": {m: {"mean": float(np.mean([table[d][m] for d in datasets])),
+                        "std": float(np.std([table[d][m] for d in datasets], ddof=1)) if len(datasets) > 1 else 0.0}
+                    for m in methods},
     }
     if len(methods) >= 2:
         result["comparison"] = stats.compare(accuracy_table(result)[2], methods)
@@ -461,9 +522,11 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
 
 
 def accuracy_table(result: dict[str, Any]) -> tuple[list[str], list[str], np.ndarray]:
-    """``(datasets, methods, acc)`` with ``acc[i, j]`` the mean test accuracy of method j on dataset i."""
+    """``(datasets, methods, acc)`` with ``acc[i, j]`` the mean test score of method j on dataset i (the
+    result's ``metric``: accuracy, or ROC AUC for HTRU2)."""
     datasets, methods = list(result["datasets"]), list(result["methods"])
-    acc = np.array([[result["accuracy"][d][m] for m in methods] for d in datasets], dtype=float)
+    table = result[result.get("metric", "accuracy")]
+    acc = np.array([[table[d][m] for m in methods] for d in datasets], dtype=float)
     return datasets, methods, acc
 
 
@@ -484,9 +547,13 @@ def _parser() -> _Parser:
     p = _Parser(prog="tabular", description="SNN vs FNN families and scikit-learn baselines on UCI tasks "
                                             "(paper Table 1; chapter 'A tabular benchmark').")
     p.add_argument("--datasets", default="builtin",
-                   help="'builtin' (digits, breast_cancer, wine, iris), 'uci121' (all in --data-dir) or a "
-                        "comma-separated list of names")
-    p.add_argument("--data-dir", default=None, help="folder of the UCI-121 archive (needed for uci121)")
+                   help="'builtin' (digits, breast_cancer, wine, iris), 'uci121' (all in --data-dir), 'htru2' "
+                        f"(its {HTRU2_FOLDS} nested cross-validation folds, paper Table 3) or a comma-separated "
+                        "list of names (htru2:M is fold M)")
+    p.add_argument("--data-dir", default=None,
+                   help="folder of the UCI-121 archive (needed for uci121); for htru2 the folder of HTRU2.zip")
+    p.add_argument("--metric", default=None, choices=METRICS,
+                   help="model selection and reported score (default: auc for htru2, accuracy otherwise)")
     p.add_argument("--methods", default="all", help="'all', 'fnn', 'sklearn' or a comma-separated list of "
                                                     f"{', '.join(METHODS)}")
     p.add_argument("--seeds", default="0", help="comma-separated seeds (split and initialisation), e.g. 0,1,2")
@@ -496,7 +563,8 @@ def _parser() -> _Parser:
     p.add_argument("--dropouts", default=None, help="comma-separated dropout rates (default 0,0.05)")
     p.add_argument("--shapes", default=None, help="comma-separated layer forms: rectangular, conic")
     p.add_argument("--paper-grid", action="store_true",
-                   help="the SNN grid of paper Table A4 (with the family-specific values of §A4.2) and 100 epochs")
+                   help="the SNN grid of paper Table A4 (A21 for htru2), with the family-specific values of §A4.2, "
+                        "and 100 epochs")
     p.add_argument("--epochs", type=int, default=None, help="training epochs (default 30; 100 with --paper-grid)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--smooth", type=int, default=None,
@@ -523,8 +591,9 @@ def _numbers(text: str | None, kind: type, name: str) -> tuple | None:
     return values
 
 
-def _config_from_args(args: argparse.Namespace) -> SweepConfig:
-    grid = dict(PAPER_GRID_SNN if args.paper_grid else DEFAULT_GRID)
+def _config_from_args(args: argparse.Namespace, datasets: Sequence[str] = ()) -> SweepConfig:
+    htru2 = bool(datasets) and all(htru2_fold(d) is not None for d in datasets)
+    grid = dict((PAPER_GRID_SNN_HTRU2 if htru2 else PAPER_GRID_SNN) if args.paper_grid else DEFAULT_GRID)
     for key, text, kind in (("depth", args.depths, int), ("width", args.widths, int), ("lr", args.lrs, float),
                             ("dropout", args.dropouts, float), ("shape", args.shapes, str)):
         values = _numbers(text, kind, key + "s")
@@ -532,13 +601,16 @@ def _config_from_args(args: argparse.Namespace) -> SweepConfig:
             grid[key] = values
     epochs = args.epochs if args.epochs is not None else (100 if args.paper_grid else 30)
     smooth = args.smooth if args.smooth is not None else (10 if args.paper_grid else 1)
+    metric = args.metric or ("auc" if htru2 else "accuracy")
     return SweepConfig(grid=grid, epochs=epochs, batch_size=args.batch_size, smooth=smooth,
-                       family_grids=dict(PAPER_FAMILY_GRIDS) if args.paper_grid else {})
+                       family_grids=dict(PAPER_FAMILY_GRIDS) if args.paper_grid else {}, metric=metric)
 
 
 def _datasets_from_args(args: argparse.Namespace) -> list[str]:
     if args.datasets == "builtin":
         return list(BUILTIN_DATASETS)
+    if args.datasets == "htru2":
+        return [f"htru2:{m}" for m in range(1, HTRU2_FOLDS + 1)]
     if args.data_dir is not None and not os.path.isdir(args.data_dir):
         raise ValueError(f"--data-dir must be an existing folder, got {args.data_dir!r}")
     if args.datasets == "uci121":
@@ -568,8 +640,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         seeds = [int(s) for s in _numbers(args.seeds, int, "seeds") or ()]
-        config = _config_from_args(args)
-        result = run_sweep(_datasets_from_args(args), _methods_from_args(args.methods), seeds, config,
+        datasets = _datasets_from_args(args)
+        config = _config_from_args(args, datasets)
+        if any(htru2_fold(d) is not None for d in datasets):
+            from snnlib import data
+
+            try:  # fetch and verify once, before any worker starts
+                data.fetch("htru2_zip", root=args.data_dir)
+            except data.DatasetUnavailable as err:
+                parser.error(str(err).splitlines()[0])
+        result = run_sweep(datasets, _methods_from_args(args.methods), seeds, config,
                            data_dir=args.data_dir, engine=args.engine, jobs=args.jobs,
                            progress=not args.no_progress, dask_scheduler=args.dask_scheduler,
                            dask_address=args.dask_address)
@@ -578,5 +658,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_json_atomic(args.out, result)
     if "comparison" in result:
         print(stats.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
+    if result["metric"] == "auc":  # paper Table 3: mean ROC AUC ± standard deviation over the folds
+        for method, row in result["summary"].items():
+            print(f"{method:>12}  AUC {row['mean']:.4f} ± {row['std']:.3f}")
     print(f"wrote {args.out} ({len(result['runs'])} runs, {result['seconds']:.1f} s)")
     return 0

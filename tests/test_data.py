@@ -129,3 +129,29 @@ def test_corrupted_download_raises_dataset_unavailable(tmp_path, monkeypatch):
     monkeypatch.setattr(pooch, "retrieve", corrupted)
     with pytest.raises(DatasetUnavailable, match="failed its SHA-256 check"):
         data.fetch("cifar10_binary", root=tmp_path)
+
+
+def test_nested_folds_follow_the_paper_rule_and_partition_the_data():
+    y = np.array([0] * 40 + [1] * 20)
+    folds = data.nested_folds(y, n_folds=10, seed=3)
+    tests = [test for _, _, test in folds]
+    assert sorted(np.concatenate(tests).tolist()) == list(range(60))  # the test folds partition the samples
+    for m, (train, val, test) in enumerate(folds):
+        np.testing.assert_array_equal(val, tests[(m - 1) % 10])  # validation fold M-1; fold 10 for M = 1
+        assert len(set(train) | set(val) | set(test)) == 60 and not set(train) & (set(val) | set(test))
+        assert y[test].sum() == 2  # stratified: 2 of the 20 positives in every fold
+    np.testing.assert_array_equal(folds[0][1], tests[9])
+    with pytest.raises(ValueError, match="n_folds"):
+        data.nested_folds(y, n_folds=2)
+
+
+def test_htru2_fold_is_standardised_on_its_training_folds(tmp_path):
+    rows = [",".join(f"{v:.3f}" for v in list(np.arange(8) * 0.5 + i) + [int(i % 5 == 0)]) for i in range(60)]
+    with zipfile.ZipFile(tmp_path / "HTRU2.zip", "w") as zf:
+        zf.writestr("HTRU_2.csv", "\n".join(rows) + "\n")
+    digest = data.sha256_of(tmp_path / "HTRU2.zip")
+    ds = data.load_htru2_fold(1, root=tmp_path, sha256=digest)
+    assert ds.name == "htru2:1" and ds.n_classes == 2 and len(ds.y_test) == 6 and len(ds.y_val) == 6
+    assert len(ds.y_train) == 48 and abs(ds.X_train.mean()) < 1e-6
+    with pytest.raises(ValueError, match="fold"):
+        data.load_htru2_fold(11, root=tmp_path, sha256=digest)

@@ -244,3 +244,38 @@ def test_paper_tables_a12_a13_average_ranks_sum_to_24_times_12_5(table):
 def test_paper_table1_right_is_table_a13_minus_12_5():
     right = {r["method"]: r["avg_rank_diff"] for r in tabular.PAPER_TABLE1_RIGHT["rows"]}
     assert right["SNN"] == -6.7 and right["LibSVM_weka"] == -6.4 and right["Highway"] == -4.6  # paper Table 1
+
+
+def test_htru2_nested_cross_validation_runs_from_the_command_line(tmp_path, monkeypatch, capsys):
+    import zipfile
+
+    rng = np.random.default_rng(0)
+    y = (np.arange(200) % 5 == 0).astype(int)
+    X = rng.normal(size=(200, 8)) + 1.5 * y[:, None]
+    with zipfile.ZipFile(tmp_path / "HTRU2.zip", "w") as zf:
+        zf.writestr("HTRU_2.csv", "\n".join(",".join(f"{v:.4f}" for v in row) + f",{c}" for row, c in zip(X, y)))
+    from snnlib import data
+
+    monkeypatch.setenv("SNNLIB_SHA256_HTRU2_ZIP", data.sha256_of(tmp_path / "HTRU2.zip"))
+    out = tmp_path / "htru2.json"
+    argv = ["--datasets", "htru2", "--data-dir", str(tmp_path), "--methods", "SNN,LogReg", "--depths", "2",
+            "--widths", "8", "--lrs", "0.1", "--dropouts", "0", "--epochs", "2", "--engine", "serial",
+            "--no-progress", "--out", str(out)]
+    assert tabular.main(argv) == 0
+    res = json.loads(out.read_text())
+    assert res["metric"] == "auc" and res["datasets"] == [f"htru2:{m}" for m in range(1, 11)]
+    assert all(0.0 <= r["test_auc"] <= 1.0 and "test_accuracy" not in r for r in res["runs"])
+    assert res["summary"]["LogReg"]["mean"] > 0.9 and res["summary"]["LogReg"]["std"] >= 0
+    assert "AUC" in capsys.readouterr().out
+    monkeypatch.setenv("SNNLIB_SHA256_HTRU2_ZIP", "0" * 64)  # a wrong digest: one-line error, exit 2
+    with pytest.raises(SystemExit) as exc:
+        tabular.main(argv)
+    assert exc.value.code == 2 and "SHA-256 mismatch" in capsys.readouterr().err
+
+
+def test_auc_metric_needs_a_binary_task():
+    with pytest.raises(ValueError, match="binary"):
+        tabular.score(np.array([0, 1, 2]), np.eye(3), "auc")
+    assert tabular.score(np.array([0, 1, 1]), np.array([[0.0, 0.1], [0.0, 0.9], [0.0, 0.5]]), "auc") == 1.0
+    with pytest.raises(ValueError, match="metric"):
+        tabular.SweepConfig(metric="f1")
