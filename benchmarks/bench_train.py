@@ -56,6 +56,8 @@ def members(depths: list[int], width: int, lr: float) -> list[Member]:
 VARIANTS: dict[str, dict[str, bool]] = {
     "fp32": {}, "streams": {"streams": True}, "tf32": {"tf32": True}, "streams+tf32": {"streams": True, "tf32": True},
     "no-stack": {"stack": False}, "no-graph": {"cuda_graph": False}, "compile": {"compile": True, "cuda_graph": False},
+    "streams+no-stack": {"streams": True, "stack": False},
+    "streams+no-stack+tf32": {"streams": True, "stack": False, "tf32": True},
 }
 
 

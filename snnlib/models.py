@@ -223,13 +223,24 @@ class StackedMLP(nn.Module):
         dims = [n_in, *self.widths, n_out]
         self.weights = nn.ParameterList(nn.Parameter(torch.zeros(self.k, a, b)) for a, b in zip(dims[:-1], dims[1:]))
         self.biases = nn.ParameterList(nn.Parameter(torch.zeros(self.k, 1, b)) for b in dims[1:])
-        self.bn_slices = [(s, e) for s, e, fam in self.groups if fam == "BatchNorm"]
-        self.bn_weight = nn.ParameterList(nn.Parameter(torch.ones(self.k, 1, w)) for w in self.widths)
-        self.bn_bias = nn.ParameterList(nn.Parameter(torch.zeros(self.k, 1, w)) for w in self.widths)
-        for i, w in enumerate(self.widths):
-            self.register_buffer(f"running_mean_{i}", torch.zeros(self.k, 1, w))
-            self.register_buffer(f"running_var_{i}", torch.ones(self.k, 1, w))
+        # BatchNorm state only for the BatchNorm members (one contiguous group, members bn_start.. of the stack):
+        # no per-step slicing of parameters, whose backward would write zero-filled full-size gradients
+        bn = [(s, e) for s, e, fam in self.groups if fam == "BatchNorm"]
+        self.bn_start, n_bn = bn[0] if bn else (self.k, self.k)
+        n_bn -= self.bn_start
+        widths_bn = self.widths if n_bn else []
+        self.bn_weight = nn.ParameterList(nn.Parameter(torch.ones(n_bn, 1, w)) for w in widths_bn)
+        self.bn_bias = nn.ParameterList(nn.Parameter(torch.zeros(n_bn, 1, w)) for w in widths_bn)
+        for i, w in enumerate(widths_bn):
+            self.register_buffer(f"running_mean_{i}", torch.zeros(n_bn, 1, w))
+            self.register_buffer(f"running_var_{i}", torch.ones(n_bn, 1, w))
         self.update_bn_stats = True
+
+    def param_members(self) -> list[tuple[nn.Parameter, slice]]:
+        """Each parameter with the stack members it holds along dim 0 (BatchNorm ones: the BatchNorm members)."""
+        bn = {id(p) for p in [*self.bn_weight, *self.bn_bias]}
+        everyone, bn_members = slice(0, self.k), slice(self.bn_start, self.k)
+        return [(p, bn_members if id(p) in bn else everyone) for p in self.parameters()]
 
     @classmethod
     def from_models(cls, models: Sequence[FNN]) -> StackedMLP:
@@ -252,10 +263,11 @@ class StackedMLP(nn.Module):
                     stack.weights[i][j].copy_(lin.weight.T)
                     stack.biases[i][j, 0].copy_(lin.bias)
                 for i, bn in enumerate(norms):
-                    stack.bn_weight[i][j, 0].copy_(bn.weight)
-                    stack.bn_bias[i][j, 0].copy_(bn.bias)
-                    getattr(stack, f"running_mean_{i}")[j, 0].copy_(bn.running_mean)
-                    getattr(stack, f"running_var_{i}")[j, 0].copy_(bn.running_var)
+                    b = j - stack.bn_start
+                    stack.bn_weight[i][b, 0].copy_(bn.weight)
+                    stack.bn_bias[i][b, 0].copy_(bn.bias)
+                    getattr(stack, f"running_mean_{i}")[b, 0].copy_(bn.running_mean)
+                    getattr(stack, f"running_var_{i}")[b, 0].copy_(bn.running_var)
         return stack
 
     def to_models(self) -> list[FNN]:
@@ -270,23 +282,24 @@ class StackedMLP(nn.Module):
                     lin.weight.copy_(self.weights[i][j].T)
                     lin.bias.copy_(self.biases[i][j, 0])
                 for i, bn in enumerate(norms):
-                    bn.weight.copy_(self.bn_weight[i][j, 0])
-                    bn.bias.copy_(self.bn_bias[i][j, 0])
-                    bn.running_mean.copy_(getattr(self, f"running_mean_{i}")[j, 0])
-                    bn.running_var.copy_(getattr(self, f"running_var_{i}")[j, 0])
+                    b = j - self.bn_start
+                    bn.weight.copy_(self.bn_weight[i][b, 0])
+                    bn.bias.copy_(self.bn_bias[i][b, 0])
+                    bn.running_mean.copy_(getattr(self, f"running_mean_{i}")[b, 0])
+                    bn.running_var.copy_(getattr(self, f"running_var_{i}")[b, 0])
                 out.append(m)
         return out
 
-    def _batchnorm(self, x: torch.Tensor, i: int, s: int, e: int) -> torch.Tensor:
-        """BatchNorm of members s..e-1 at once: (k, B, W) is viewed as one (B, k*W) batch of k*W features, so
-        one fused ``F.batch_norm`` kernel normalises every member over its own batch statistics and updates the
-        running statistics in place, exactly as ``nn.BatchNorm1d`` per member."""
+    def _batchnorm(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        """BatchNorm of the BatchNorm members at once (``x``: their activations, (k, B, W)): viewed as one
+        (B, k*W) batch of k*W features, so one fused ``F.batch_norm`` kernel normalises every member over its own
+        batch statistics and updates the running statistics in place, exactly as ``nn.BatchNorm1d`` per member."""
         k, b, w = x.shape
         flat = x.transpose(0, 1).reshape(b, k * w)
         stats = not self.training or self.update_bn_stats
-        rm = getattr(self, f"running_mean_{i}")[s:e].view(-1) if stats else None
-        rv = getattr(self, f"running_var_{i}")[s:e].view(-1) if stats else None
-        y = F.batch_norm(flat, rm, rv, self.bn_weight[i][s:e].reshape(-1), self.bn_bias[i][s:e].reshape(-1),
+        rm = getattr(self, f"running_mean_{i}").view(-1) if stats else None
+        rv = getattr(self, f"running_var_{i}").view(-1) if stats else None
+        y = F.batch_norm(flat, rm, rv, self.bn_weight[i].view(-1), self.bn_bias[i].view(-1),
                          training=self.training, momentum=_BN_MOMENTUM, eps=_BN_EPS)
         return y.view(b, k, w).transpose(0, 1)
 
@@ -294,17 +307,19 @@ class StackedMLP(nn.Module):
         """Logits of all members, shape (k, batch, n_out); ``x`` is (batch, n_in) (shared) or (k, batch, n_in)."""
         h = x.unsqueeze(0).expand(self.k, *x.shape) if x.dim() == 2 else x
         n_hidden = len(self.widths)
+        sizes = [e - s for s, e, _ in self.groups]
         for i in range(n_hidden):
             h = torch.baddbmm(self.biases[i], h, self.weights[i])
+            # one split (its backward is one cat) rather than a slice per family (each slice's backward writes
+            # a zero-filled full-size gradient and the slices' gradients are then added)
             parts = []
-            for s, e, fam in self.groups:
-                part = h[s:e] if len(self.groups) > 1 else h
+            for part, (_, _, fam) in zip(h.split(sizes) if len(sizes) > 1 else (h,), self.groups):
                 if fam == "SNN":
                     part = torch.selu(part)
                 else:
                     part = torch.relu(part)
                     if fam == "BatchNorm":
-                        part = self._batchnorm(part, i, s, e)
+                        part = self._batchnorm(part, i)
                 parts.append(part)
             h = torch.cat(parts, dim=0) if len(parts) > 1 else parts[0]
         return torch.baddbmm(self.biases[n_hidden], h, self.weights[n_hidden])

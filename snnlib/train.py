@@ -202,7 +202,9 @@ def _member_of_params(net: nn.Module, offset: int = 0) -> list[tuple[nn.Paramete
         return out
     if isinstance(net, ModuleStack):
         return [(p, offset + j) for j, m in enumerate(net.members) for p in m.parameters()]
-    return [(p, slice(offset, offset + net.k)) for p in net.parameters()]
+    if isinstance(net, StackedMLP):
+        return [(p, slice(offset + sl.start, offset + sl.stop)) for p, sl in net.param_members()]
+    raise ValueError(f"net must be a StackedMLP, ModuleStack or UnitStack, got {type(net).__name__}")
 
 
 class MaskedSGD:

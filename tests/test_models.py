@@ -78,9 +78,12 @@ def test_stacked_forward_equals_separate_models(shape):
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
     # BatchNorm running statistics were updated identically
     bn = [m for m in models[3] if isinstance(m, nn.BatchNorm1d)][0]
-    torch.testing.assert_close(stack.running_mean_0[3, 0], bn.running_mean)
+    assert stack.bn_start == 3 and stack.running_mean_0.shape == (1, 1, 32)  # BatchNorm state: BN members only
+    torch.testing.assert_close(stack.running_mean_0[0, 0], bn.running_mean)
     back = stack.to_models()
     torch.testing.assert_close(back[2][0].weight, models[2][0].weight)
+    torch.testing.assert_close(back[3][2].running_var, bn.running_var)
+    assert not StackedMLP(["SNN", "SNN"], 4, 2, [8]).bn_weight  # no BatchNorm member, no BatchNorm state
 
 
 def test_stack_rejects_non_contiguous_families():
