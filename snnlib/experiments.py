@@ -46,12 +46,15 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
                 lr: float | None = None, batch_size: int | None = None, width: int | None = None,
                 seeds: Sequence[int] = (0,), device: str = "auto", checkpoint_every: int = 0,
                 checkpoint_dir: str | Path | None = None, progress: bool = True, compile: bool = False,
-                data_seed: int = 0, tf32: bool = False, streams: bool = False) -> dict[str, Any]:
+                data_seed: int = 0, tf32: bool = False, streams: bool = False,
+                data_dir: str | Path | None = None) -> dict[str, Any]:
     """Train SNN and BatchNorm FNNs at each depth with the Figure 1 protocol; return the result document.
 
     Paper Figure 1; chapter "Training deep networks: Figure 1". Networks of equal depth train together in one
     stacked network, and all depths in one loop. ``seeds`` vary the initial weights; the data order is fixed by
     ``data_seed``. ``tf32`` and ``streams`` are the GPU speed options of :class:`snnlib.train.TrainConfig`.
+    ``data_dir``: where MNIST/CIFAR-10 files are cached (default ``$SNNLIB_DATA`` or ``~/.cache/snnlib``); a
+    missing or corrupt file raises :class:`snnlib.data.DatasetUnavailable`.
     """
     from snnlib import data as snndata
     from snnlib.train import Member, TrainConfig, result_document, train_sweep
@@ -69,7 +72,7 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
             raise ValueError(f"depths must be integers >= 1, got {d!r}")
     if not seeds or any(not isinstance(s, int) or s < 0 for s in seeds):
         raise ValueError(f"seeds must be non-negative integers, got {list(seeds)!r}")
-    ds = snndata.load(dataset, seed=data_seed)
+    ds = snndata.load(dataset, seed=data_seed, root=data_dir)
     width = ds.n_features if width is None else width
     members = [Member(fam, d, width, seed=s, lr=lr) for d in depths for s in seeds for fam in FIGURE1_FAMILIES]
     config = TrainConfig(epochs=epochs, batch_size=batch_size, data_seed=data_seed, device=device,
@@ -158,15 +161,20 @@ def summarize_figure1(doc: dict[str, Any], digits: int = 3) -> dict[str, dict[st
 
 
 def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from snnlib.data import DatasetUnavailable
     from snnlib.reproducibility import write_json_atomic
 
     out = Path(args.out)
     try:
         doc = run_figure1(args.dataset, args.depths, args.epochs, args.lr, args.batch_size, args.width,
                           args.seeds, args.device, args.checkpoint_every, out / "checkpoints",
-                          not args.no_progress, args.compile, args.data_seed, args.tf32, args.streams)
+                          not args.no_progress, args.compile, args.data_seed, args.tf32, args.streams,
+                          args.data_dir)
     except ValueError as exc:
         parser.error(str(exc))
+    except DatasetUnavailable as exc:  # not a usage error: one line, exit status 1, nothing written
+        sys.stderr.write(f"{parser.prog} figure1: error: {exc}\n")
+        return 1
     path = write_json_atomic(out / f"figure1_{args.dataset}.json", doc)
     print(f"wrote {path} ({doc['wall_time_s']:.1f} s on {doc['provenance']['device']})")
     return 0
@@ -184,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     fig.add_argument("--width", type=int, default=None, help="default: number of input features")
     fig.add_argument("--seeds", type=int, nargs="+", default=[0], help="initialisation seeds")
     fig.add_argument("--data-seed", type=int, default=0, help="seed of the split and of the mini-batch order")
+    fig.add_argument("--data-dir", default=None,
+                     help="folder of the downloaded data files (default: $SNNLIB_DATA or ~/.cache/snnlib)")
     fig.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
     fig.add_argument("--checkpoint-every", type=int, default=0, help="epochs between checkpoints (0: none)")
     fig.add_argument("--compile", action="store_true", help="torch.compile the networks (off by default)")

@@ -80,3 +80,47 @@ def test_benchmark_rows_read_both_result_formats(tmp_path):
         ("snnlib streams+tf32", "tf32", 1.5), ("snnlib fp32", "fp32", None)]
     assert rows[0]["projected_hours"] == 1.0 and rows[1]["projected_hours"] == 4.0
     assert rows[0]["commit"] == "6570202a" and rows[2]["device"] == "cpu"
+
+
+def _tiny_mnist(folder, monkeypatch, n_train=40, n_test=10):
+    """MNIST-format gzip IDX files of tiny size in ``folder``, their digests accepted via SNNLIB_SHA256_*."""
+    import gzip
+    import struct
+
+    import numpy as np
+
+    from snnlib import data
+
+    def idx(arr):
+        return gzip.compress(bytes([0, 0, 0x08, arr.ndim]) + struct.pack(f">{arr.ndim}i", *arr.shape)
+                             + arr.astype(np.uint8).tobytes())
+
+    rng = np.random.default_rng(0)
+    labels = {"train": np.arange(n_train) % 10, "test": np.arange(n_test) % 10}
+    for part, n in (("train", n_train), ("test", n_test)):
+        images = rng.integers(0, 60, (n, 28, 28)) + 20 * labels[part][:, None, None]
+        for kind, arr in (("images", images), ("labels", labels[part])):
+            key = f"mnist_{part}_{kind}"
+            path = folder / data.REMOTES[key].fname
+            path.write_bytes(idx(arr))
+            monkeypatch.setenv(f"SNNLIB_SHA256_{key.upper()}", data.sha256_of(path))
+
+
+def test_figure1_cli_runs_the_mnist_protocol_on_local_files(tmp_path, monkeypatch):
+    _tiny_mnist(tmp_path, monkeypatch)
+    argv = ["figure1", "--dataset", "mnist", "--depths", "2", "--epochs", "1", "--width", "16", "--batch-size",
+            "8", "--data-dir", str(tmp_path), "--out", str(tmp_path / "out"), "--no-progress", "--device", "cpu"]
+    assert experiments.main(argv) == 0
+    doc = json.loads((tmp_path / "out" / "figure1_mnist.json").read_text())
+    assert doc["protocol"]["n_train"] == 40 and doc["protocol"]["lr"] == 1e-5  # the official protocol's lr
+    assert [r["label"] for r in doc["records"]] == ["BatchNorm Depth 2", "SNN Depth 2"]
+
+
+def test_figure1_cli_refuses_a_corrupt_download_in_one_line(tmp_path, monkeypatch, capsys):
+    _tiny_mnist(tmp_path, monkeypatch)
+    (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"not the file")
+    argv = ["figure1", "--dataset", "mnist", "--data-dir", str(tmp_path), "--out", str(tmp_path / "out"),
+            "--no-progress", "--device", "cpu"]
+    assert experiments.main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert "SHA-256 mismatch" in err and "\n" not in err and not (tmp_path / "out").exists()
