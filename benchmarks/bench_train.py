@@ -12,12 +12,13 @@ FLOPs are counted as 6 · params · samples (forward + backward of the updates; 
 
     python benchmarks/bench_train.py --device cuda --variants fp32 streams streams+tf32 --baseline-subset 20000 \
         --json results/gpu/bench_train.json
-    python benchmarks/bench_train.py --device cpu --subset 2048 --epochs 1     # the same race on a CPU
+    python benchmarks/bench_train.py --device cpu --subset 2048 --epochs 2 --repeat 3   # the same race on a CPU
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from typing import Any
@@ -136,10 +137,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="snnlib trainer variants to time (tf32: TensorFloat-32 matmuls; streams: one CUDA "
                              "stream per depth). The baseline runs in each precision a variant uses.")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="time every contender this many times, interleaved; rows report the median")
     parser.add_argument("--json", default=None, help="write the results (with provenance) to this JSON file")
     args = parser.parse_args(argv)
     args.baseline_subset = args.baseline_subset or args.subset
-    for name in ("epochs", "warmup", "subset", "batch_size", "baseline_subset"):
+    for name in ("epochs", "warmup", "subset", "batch_size", "baseline_subset", "repeat"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     try:
@@ -150,19 +153,28 @@ def main(argv: list[str] | None = None) -> int:
     sweep = members(args.depths, N_IN, args.lr)
     print(f"device: {device_name(device)}  torch {torch.__version__}  subset {args.subset} (baseline "
           f"{args.baseline_subset})  epochs {args.epochs} (+{args.warmup} warm-up)", flush=True)
-    rows = []
-    for variant in args.variants:
-        seconds = time_snnlib(X[:args.subset], y[:args.subset], sweep, args, variant)
-        rows.append(report(f"snnlib {variant}", seconds, sweep, args, args.subset))
-        rows[-1]["precision"] = "tf32" if VARIANTS[variant].get("tf32") else "fp32"
-        print(f"  {rows[-1]['method']}: {rows[-1]['samples_per_s']:.0f} samples/s", flush=True)
+    precisions = sorted({"tf32" if VARIANTS[v].get("tf32") else "fp32" for v in args.variants})
+    contenders = [(f"snnlib {v}", v) for v in args.variants]
     if not args.skip_baseline:
-        for precision in sorted({r["precision"] for r in rows}):
-            torch.set_float32_matmul_precision("high" if precision == "tf32" else "highest")
-            seconds = time_baseline(X[:args.baseline_subset], y[:args.baseline_subset], sweep, args)
-            rows.append(report(f"PyTorch tutorial loop {precision}", seconds, sweep, args, args.baseline_subset))
-            rows[-1]["precision"] = precision
-        torch.set_float32_matmul_precision("highest")
+        contenders += [(f"PyTorch tutorial loop {p}", p) for p in precisions]
+    times: dict[str, list[float]] = {name: [] for name, _ in contenders}
+    for rep in range(args.repeat):  # interleaved, so slow drifts of the machine hit every contender alike
+        for name, what in contenders:
+            if name.startswith("snnlib"):
+                seconds = time_snnlib(X[:args.subset], y[:args.subset], sweep, args, what)
+            else:
+                torch.set_float32_matmul_precision("high" if what == "tf32" else "highest")
+                seconds = time_baseline(X[:args.baseline_subset], y[:args.baseline_subset], sweep, args)
+                torch.set_float32_matmul_precision("highest")
+            times[name].append(seconds)
+            print(f"  run {rep + 1}/{args.repeat} {name}: {seconds:.2f} s", flush=True)
+    rows = []
+    for name, what in contenders:
+        subset = args.subset if name.startswith("snnlib") else args.baseline_subset
+        rows.append(report(name, statistics.median(times[name]), sweep, args, subset))
+        is_snnlib = name.startswith("snnlib")
+        rows[-1]["precision"] = ("tf32" if VARIANTS[what].get("tf32") else "fp32") if is_snnlib else what
+        rows[-1]["all_seconds"] = times[name]
     base = {r["precision"]: r for r in rows if r["method"].startswith("PyTorch")}
     print(f"{'method':<34}{'samples/s':>12}{'TFLOP/s':>10}{'full protocol (h)':>20}{'speed-up':>10}")
     for r in rows:

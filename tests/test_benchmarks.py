@@ -22,7 +22,7 @@ def test_bench_train_races_variants_against_the_baseline_in_each_precision(tmp_p
     bench = _bench_train()
     out = tmp_path / "bench.json"
     argv = ["--device", "cpu", "--subset", "40", "--batch-size", "16", "--epochs", "1", "--depths", "1", "2",
-            "--variants", "fp32", "streams+tf32", "--json", str(out)]
+            "--variants", "fp32", "streams+tf32", "--repeat", "2", "--json", str(out)]
     assert bench.main(argv) == 0
     doc = json.loads(out.read_text())
     methods = [r["method"] for r in doc["rows"]]
@@ -30,6 +30,7 @@ def test_bench_train_races_variants_against_the_baseline_in_each_precision(tmp_p
                        "PyTorch tutorial loop tf32"]
     for row in doc["rows"]:
         assert row["samples_per_s"] > 0 and row["tflops"] > 0 and row["speedup"] > 0
+        assert len(row["all_seconds"]) == 2 and min(row["all_seconds"]) <= row["seconds"] <= max(row["all_seconds"])
         assert row["projected_full_protocol_s"] == pytest.approx(row["seconds_per_sample"] * 60_000 * 2000)
     assert doc["members"] == ["SNN Depth 1", "BatchNorm Depth 1", "SNN Depth 2", "BatchNorm Depth 2"]
     assert {"device", "torch", "git_commit"} <= set(doc["provenance"])
@@ -37,7 +38,8 @@ def test_bench_train_races_variants_against_the_baseline_in_each_precision(tmp_p
     assert "speed-up" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [["--epochs", "0"], ["--variants", "turbo"], ["--device", "tpu"]])
+@pytest.mark.parametrize("argv", [["--epochs", "0"], ["--variants", "turbo"], ["--device", "tpu"],
+                                  ["--repeat", "0"]])
 def test_bench_train_rejects_bad_arguments(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         _bench_train().main(argv)
