@@ -252,3 +252,36 @@ def test_notebook_pages_offer_launch_download_and_edit_links(page):
         "no Colab button"
     assert any(h.endswith(f"_sources/{page}.ipynb") for h in hrefs), "no .ipynb download button"
     assert any("github.com/snn-book/snn-book/edit/main/" in h for h in hrefs), "no edit link"
+
+
+class _VisibleText(html.parser.HTMLParser):
+    """Text of a page outside ``<pre>``, ``<code>``, ``<script>`` and ``<style>`` (what reads as prose)."""
+
+    SKIP = {"pre", "code", "script", "style"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth, self.parts = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag in self.SKIP
+
+    def handle_endtag(self, tag):
+        self.depth -= tag in self.SKIP and self.depth > 0
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.parts.append(data)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_markdown_tables_render_as_tables(page):
+    """A Markdown table printed by a cell (``display(Markdown(...))``) must become an HTML table, not a run of
+    ``| a | b |`` text (myst-nb renders Markdown outputs as CommonMark, which has no tables, unless told)."""
+    page_file = HTML / f"{page}.html"
+    assert page_file.is_file(), f"{page_file} was not built"
+    parser = _VisibleText()
+    parser.feed(page_file.read_text(encoding="utf-8"))
+    # the rule row |---|---| (typographic replacement may have turned "---" into an em dash)
+    raw = re.findall(r"\|\s*:?(?:-{3,}|[\u2013\u2014]+):?\s*\|", " ".join(parser.parts))
+    assert not raw, f"{page}: {len(raw)} Markdown table rule(s) left as text, e.g. {raw[0]!r}"
