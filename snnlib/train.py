@@ -500,6 +500,10 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
         elapsed += time.perf_counter() - t0
         result.epochs_run, result.wall_time_s = epoch + 1, elapsed
         if bar is not None:
+            finite = [h[-1] for h in result.loss if math.isfinite(h[-1])]
+            alive_now = sum(d is None for d in result.diverged_epoch)
+            span = f", training loss {min(finite):.3g}..{max(finite):.3g}" if finite else ""
+            bar.set_postfix_str(f"{alive_now}/{k} alive{span}", refresh=False)
             bar.update(1)
         if checkpoint_path is not None and config.checkpoint_every and (epoch + 1) % config.checkpoint_every == 0:
             save_checkpoint(checkpoint_path, {

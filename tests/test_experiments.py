@@ -113,6 +113,7 @@ def test_figure1_cli_runs_the_mnist_protocol_on_local_files(tmp_path, monkeypatc
     assert experiments.main(argv) == 0
     doc = json.loads((tmp_path / "out" / "figure1_mnist.json").read_text())
     assert doc["protocol"]["n_train"] == 40 and doc["protocol"]["lr"] == 1e-5  # the official protocol's lr
+    assert doc["config"]["checkpoint_every"] == 50  # paper-scale runs checkpoint by default
     assert [r["label"] for r in doc["records"]] == ["BatchNorm Depth 2", "SNN Depth 2"]
 
 
