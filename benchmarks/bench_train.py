@@ -158,36 +158,53 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_baseline:
         contenders += [(f"PyTorch tutorial loop {p}", p) for p in precisions]
     times: dict[str, list[float]] = {name: [] for name, _ in contenders}
+    errors: dict[str, str] = {}
     for rep in range(args.repeat):  # interleaved, so slow drifts of the machine hit every contender alike
         for name, what in contenders:
-            if name.startswith("snnlib"):
-                seconds = time_snnlib(X[:args.subset], y[:args.subset], sweep, args, what)
-            else:
-                torch.set_float32_matmul_precision("high" if what == "tf32" else "highest")
-                seconds = time_baseline(X[:args.baseline_subset], y[:args.baseline_subset], sweep, args)
+            if name in errors:
+                continue
+            try:  # a contender that fails (e.g. a variant the device cannot run) must not cost the others
+                if name.startswith("snnlib"):
+                    seconds = time_snnlib(X[:args.subset], y[:args.subset], sweep, args, what)
+                else:
+                    torch.set_float32_matmul_precision("high" if what == "tf32" else "highest")
+                    seconds = time_baseline(X[:args.baseline_subset], y[:args.baseline_subset], sweep, args)
+            except Exception as exc:  # noqa: BLE001 - recorded in the result and reported, then the race goes on
+                errors[name] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                print(f"  run {rep + 1}/{args.repeat} {name}: FAILED ({errors[name]})", flush=True)
+                continue
+            finally:
                 torch.set_float32_matmul_precision("highest")
             times[name].append(seconds)
             print(f"  run {rep + 1}/{args.repeat} {name}: {seconds:.2f} s", flush=True)
     rows = []
     for name, what in contenders:
-        subset = args.subset if name.startswith("snnlib") else args.baseline_subset
-        rows.append(report(name, statistics.median(times[name]), sweep, args, subset))
         is_snnlib = name.startswith("snnlib")
-        rows[-1]["precision"] = ("tf32" if VARIANTS[what].get("tf32") else "fp32") if is_snnlib else what
+        precision = ("tf32" if VARIANTS[what].get("tf32") else "fp32") if is_snnlib else what
+        if name in errors:
+            rows.append({"method": name, "precision": precision, "error": errors[name]})
+            continue
+        subset = args.subset if is_snnlib else args.baseline_subset
+        rows.append(report(name, statistics.median(times[name]), sweep, args, subset))
+        rows[-1]["precision"] = precision
         rows[-1]["all_seconds"] = times[name]
-    base = {r["precision"]: r for r in rows if r["method"].startswith("PyTorch")}
+    timed = [r for r in rows if "error" not in r]
+    base = {r["precision"]: r for r in timed if r["method"].startswith("PyTorch")}
     print(f"{'method':<34}{'samples/s':>12}{'TFLOP/s':>10}{'full protocol (h)':>20}{'speed-up':>10}")
     for r in rows:
+        if "error" in r:
+            print(f"{r['method']:<34}  failed: {r['error']}")
+            continue
         if r["precision"] in base:
             r["speedup"] = base[r["precision"]]["seconds_per_sample"] / r["seconds_per_sample"]
         speedup = f"{r['speedup']:.2f}x" if "speedup" in r else "-"
         print(f"{r['method']:<34}{r['samples_per_s']:>12.0f}{r['tflops']:>10.3f}"
               f"{r['projected_full_protocol_s'] / 3600:>20.2f}{speedup:>10}")
     if args.json:
-        doc = result_document("bench_train", train_config(args, args.epochs), [], sum(r["seconds"] for r in rows),
+        doc = result_document("bench_train", train_config(args, args.epochs), [], sum(r["seconds"] for r in timed),
                               extra={"args": vars(args), "rows": rows, "members": [m.label for m in sweep]})
         print(f"wrote {write_json_atomic(args.json, doc)}")
-    return 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -21,9 +21,11 @@ step() {  # step NAME SECONDS CMD...
 if [ "${GRID:-0}" = 1 ]; then
   step theorems_paper_grid 150 python3 -m snnlib.theorems --paper-grid --device cuda --no-certificates --json "$OUT/theorems_paper_grid.json"
 fi
+# First: CUDA-graph replay and one stream per unit must train like the eager loop (no pytest needed).
+step check_cuda_training 120 python3 benchmarks/check_cuda_training.py --device cuda
 # Trainer race on the Figure-1 MNIST shape: the whole sweep in one CUDA graph (fp32); one stream per depth (stacked
 # SNN+BatchNorm pair) or per network (no-stack); the same with TF32; the tutorial loop in both precisions on 20000
 # samples per epoch (it is the slow part).
 step bench_train 360 python3 benchmarks/bench_train.py --device cuda --epochs 2 --variants fp32 streams streams+no-stack streams+tf32 streams+no-stack+tf32 --baseline-subset 20000 --json "$OUT/bench_train.json"
-step figure1_digits 120 python3 -m snnlib.experiments figure1 --dataset digits --depths 8 16 32 --epochs 400 --device cuda --streams --no-progress --out "$OUT"
+step figure1_digits 120 python3 -m snnlib.experiments figure1 --dataset digits --depths 8 16 32 --epochs 400 --device cuda --no-progress --out "$OUT"
 ls -l "$OUT"

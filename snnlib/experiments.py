@@ -124,14 +124,17 @@ def benchmark_rows(pattern: str = "results/*/bench_train*.json") -> list[dict[st
     Each row: ``file``, ``device``, ``torch``, ``commit``, ``method``, ``precision`` (fp32/tf32),
     ``samples_per_s`` (all six networks), ``tflops``, ``projected_hours`` (full Figure 1 protocol: 60000
     samples x 2000 epochs) and ``speedup`` over the plain PyTorch loop in the same precision and file
-    (None when the file has no such loop). Reads the current format (``rows[*].precision``/``speedup``) and the
-    first one (a single ``speedup``, ``args.tf32``). Chapter "Training deep networks: Figure 1".
+    (None when the file has no such loop). Contenders that failed (``error`` rows) are left out. Reads the
+    current format (``rows[*].precision``/``speedup``) and the first one (a single ``speedup``, ``args.tf32``).
+    Chapter "Training deep networks: Figure 1".
     """
     out = []
     for doc in load_results(pattern):
         prov = doc["provenance"]
         old_precision = "tf32" if doc.get("args", {}).get("tf32") else "fp32"
         for row in doc["rows"]:
+            if "error" in row:  # a contender that failed on that device: no timing to show
+                continue
             loop = row["method"].startswith("PyTorch")
             if "precision" in row:
                 speedup = row.get("speedup")

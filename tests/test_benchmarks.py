@@ -44,3 +44,26 @@ def test_bench_train_rejects_bad_arguments(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         _bench_train().main(argv)
     assert exc.value.code != 0 and "error:" in capsys.readouterr().err
+
+
+def test_bench_train_records_a_failing_variant_and_times_the_others(tmp_path, capsys):
+    bench = _bench_train()
+    real = bench.time_snnlib
+
+    def flaky(X, y, sweep, args, variant):
+        if variant == "streams":
+            raise RuntimeError("CUDA error: operation not permitted when stream is capturing")
+        return real(X, y, sweep, args, variant)
+
+    bench.time_snnlib = flaky
+    out = tmp_path / "bench.json"
+    argv = ["--device", "cpu", "--subset", "32", "--batch-size", "16", "--epochs", "1", "--depths", "1",
+            "--variants", "streams", "fp32", "--json", str(out)]
+    assert bench.main(argv) == 1  # non-zero: something failed, but the file holds everything else
+    rows = {r["method"]: r for r in json.loads(out.read_text())["rows"]}
+    assert rows["snnlib streams"]["error"].startswith("RuntimeError: CUDA error")
+    assert rows["snnlib fp32"]["speedup"] > 0 and rows["PyTorch tutorial loop fp32"]["speedup"] == 1.0
+    assert "failed" in capsys.readouterr().out
+    from snnlib import experiments
+
+    assert [r["method"] for r in experiments.benchmark_rows(str(out))] == ["snnlib fp32", "PyTorch tutorial loop fp32"]

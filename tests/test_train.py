@@ -215,3 +215,30 @@ def test_tf32_setting_applies_during_training_only():
     train_networks(ModuleStack([build_model("SNN", 12, 3, 2, 8)]), [0.05], X, y, cfg(epochs=1, tf32=True),
                    callback=lambda *_: seen.append(torch.get_float32_matmul_precision()))
     assert seen == ["high"] and torch.get_float32_matmul_precision() == before
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (run on a GPU machine)")
+def test_cuda_graph_and_streams_train_like_the_eager_loop():
+    """On a GPU: the whole sweep's step replayed as one CUDA graph, with or without one CUDA stream per unit,
+    gives the histories of the eager loop (benchmarks/check_cuda_training.py, which gpu_session.sh runs)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "check_cuda_training.py"
+    spec = importlib.util.spec_from_file_location("check_cuda_training", path)
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    diffs = check.max_relative_differences("cuda")
+    assert set(diffs) == set(check.MODES) and max(diffs.values()) <= 1e-4, diffs
+
+
+def test_the_cuda_check_runs_its_comparison_on_any_device():
+    """The GPU check's logic, exercised here on the CPU (where every mode is the eager loop: differences 0)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "check_cuda_training.py"
+    spec = importlib.util.spec_from_file_location("check_cuda_training", path)
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    assert check.max_relative_differences("cpu", epochs=2) == {name: 0.0 for name in check.MODES}

@@ -1,0 +1,71 @@
+"""Check on a GPU that the trainer's fast paths train exactly like its eager loop (run by gpu_session.sh).
+
+CUDA-graph replay of the whole sweep's step, with and without one CUDA stream per unit (``TrainConfig.streams``),
+must give the loss histories of the eager loop: the same kernels run on the same data, so only the order of
+floating-point reductions may differ. Prints the largest relative difference per mode; exit status 1 if any
+exceeds the tolerance. Needs no pytest (the GPU machine may not have it); ``tests/test_train.py`` runs the same
+comparison when CUDA is available. See chapter "Training deep networks: Figure 1".
+
+    python benchmarks/check_cuda_training.py [--device cuda] [--rtol 1e-4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+import torch
+
+from snnlib.data import Dataset
+from snnlib.train import Member, TrainConfig, pick_device, train_sweep
+
+MODES: dict[str, dict[str, bool]] = {
+    "eager": {"cuda_graph": False}, "graph": {}, "graph+streams": {"streams": True},
+    "eager+streams": {"cuda_graph": False, "streams": True},
+}
+MEMBERS = [Member("SNN", 2, 32, seed=1, lr=0.05), Member("BatchNorm", 2, 32, seed=2, lr=0.05),
+           Member("SNN", 3, 32, seed=3, lr=0.05), Member("BatchNorm", 3, 32, seed=4, lr=0.05),
+           Member("LayerNorm", 2, 32, seed=5, lr=0.05)]
+
+
+def toy_dataset(n: int = 512, d: int = 12, c: int = 3, seed: int = 0) -> Dataset:
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=gen)
+    y = (X[:, :c] + 0.5 * torch.randn(n, c, generator=gen)).argmax(1)
+    empty = np.zeros((0, d), np.float32)
+    return Dataset(X.numpy(), y.numpy(), empty, np.zeros(0, np.int64), empty, np.zeros(0, np.int64), c, "toy")
+
+
+def max_relative_differences(device: str = "cuda", epochs: int = 4) -> dict[str, float]:
+    """Largest relative difference of every mode's loss histories from the eager loop's (all members)."""
+    data = toy_dataset()
+    runs = {name: train_sweep(MEMBERS, data, TrainConfig(epochs=epochs, batch_size=32, device=device,
+                                                          progress=False, **kw))
+            for name, kw in MODES.items()}
+    ref = np.array([r["loss"] for r in runs["eager"]])
+    if not (ref[:, -1] < ref[:, 0]).all():
+        raise AssertionError("the eager loop did not lower every member's loss: the check would be vacuous")
+    return {name: float(np.max(np.abs(np.array([r["loss"] for r in recs]) - ref) / np.abs(ref)))
+            for name, recs in runs.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--rtol", type=float, default=1e-4)
+    args = parser.parse_args(argv)
+    try:
+        device = pick_device(args.device)
+    except ValueError as exc:
+        parser.error(str(exc))
+    diffs = max_relative_differences(str(device))
+    for name, diff in diffs.items():
+        print(f"{name:<16} max relative difference from eager: {diff:.2e}")
+    bad = [name for name, diff in diffs.items() if not diff <= args.rtol]
+    print("OK" if not bad else f"FAILED: {bad} differ by more than {args.rtol:g}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
