@@ -541,7 +541,7 @@ def build_networks(members: Sequence[Member], n_in: int, n_out: int,
     for idx in groups.values():
         idx = sorted(idx, key=lambda i: (STACKABLE.index(members[i].family), i))
         units.append((StackedMLP.from_models([models[i] for i in idx]), idx))
-    units += [(ModuleStack([models[i]]), idx) for idx in singles]
+    units += [(ModuleStack([models[idx[0]]]), idx) for idx in singles]
     return units
 
 

@@ -242,3 +242,20 @@ def test_the_cuda_check_runs_its_comparison_on_any_device():
     check = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(check)
     assert check.max_relative_differences("cpu", epochs=2) == {name: 0.0 for name in check.MODES}
+
+
+def test_unstacked_sweep_trains_each_member_once_and_like_the_stacked_one():
+    """stack=False: one module per member (regression: every single unit once held the sweep's last model)."""
+    from snnlib.train import build_networks
+
+    X, y = toy()
+    members = [Member("SNN", 2, 16, seed=1, lr=0.05), Member("BatchNorm", 2, 16, seed=2, lr=0.05),
+               Member("LayerNorm", 2, 16, seed=3, lr=0.05), Member("MSRAinit", 3, 16, seed=4, lr=0.05)]
+    units = build_networks(members, 12, 3, stack=False)
+    params = [id(p) for net, _ in units for p in net.parameters()]
+    assert len(params) == len(set(params)) and [idx for _, idx in units] == [[0], [1], [2], [3]]
+    assert [net.members[0].family for net, _ in units] == ["SNN", "BatchNorm", "LayerNorm", "MSRAinit"]
+    alone = train_sweep(members, _ds(X, y), cfg(epochs=3, stack=False))
+    stacked = train_sweep(members, _ds(X, y), cfg(epochs=3))
+    for a, b in zip(alone, stacked):
+        np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-5, err_msg=a["label"])
