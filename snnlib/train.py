@@ -532,16 +532,16 @@ def build_networks(members: Sequence[Member], n_in: int, n_out: int,
         models.append(build_model(m.family, n_in, n_out, m.depth, m.width, m.shape, m.dropout))
     groups: dict[tuple, list[int]] = {}
     singles: list[list[int]] = []
-    for i, (m, model) in enumerate(zip(members, models)):
+    for j, m in enumerate(members):
         if stack and m.family in STACKABLE and m.dropout == 0.0:
-            groups.setdefault(tuple(hidden_widths(n_out, m.depth, m.width, m.shape)), []).append(i)
+            groups.setdefault(tuple(hidden_widths(n_out, m.depth, m.width, m.shape)), []).append(j)
         else:
-            singles.append([i])
+            singles.append(j)
     units: list[tuple[nn.Module, list[int]]] = []
     for idx in groups.values():
         idx = sorted(idx, key=lambda i: (STACKABLE.index(members[i].family), i))
         units.append((StackedMLP.from_models([models[i] for i in idx]), idx))
-    units += [(ModuleStack([models[idx[0]]]), idx) for idx in singles]
+    units += [(ModuleStack([models[j]]), [j]) for j in singles]
     return units
 
 
