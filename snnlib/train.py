@@ -531,7 +531,7 @@ def build_networks(members: Sequence[Member], n_in: int, n_out: int,
         torch.manual_seed(m.seed)
         models.append(build_model(m.family, n_in, n_out, m.depth, m.width, m.shape, m.dropout))
     groups: dict[tuple, list[int]] = {}
-    singles: list[list[int]] = []
+    singles: list[int] = []
     for j, m in enumerate(members):
         if stack and m.family in STACKABLE and m.dropout == 0.0:
             groups.setdefault(tuple(hidden_widths(n_out, m.depth, m.width, m.shape)), []).append(j)
