@@ -121,7 +121,11 @@ def make_dataset(name: str, X_train: np.ndarray, y_train: np.ndarray, X_test: np
     y_test = np.asarray(y_test, dtype=np.int64)
     if val_fraction > 0:
         counts = np.bincount(y_train)
-        strat = y_train if counts[counts > 0].min() >= 2 else None
+        present = counts[counts > 0]
+        n_val = int(np.ceil(val_fraction * len(y_train)))
+        # stratify only where scikit-learn can: >= 2 samples per class and both parts able to hold every class
+        can_stratify = present.min() >= 2 and min(n_val, len(y_train) - n_val) >= present.size
+        strat = y_train if can_stratify else None
         X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, test_size=val_fraction, random_state=seed,
                                                     stratify=strat)
     else:
@@ -199,12 +203,19 @@ def read_cifar_binary(sources: Sequence[str | os.PathLike | bytes]) -> tuple[np.
     return np.concatenate(images), np.concatenate(labels)
 
 
+def read_uci_table(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """One ``*_R.dat`` table of the Fernández-Delgado et al. archive: tab-separated with a header line; the
+    first column is the row number, the last (``clase``) the class, the ones between the (already preprocessed)
+    features. Returns (float64 X, int64 y)."""
+    table = np.loadtxt(path, delimiter="\t", skiprows=1, ndmin=2)
+    return table[:, 1:-1], table[:, -1].astype(np.int64)
+
+
 def read_uci_dataset(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read ``<folder>/<name>_R.dat`` of the Fernández-Delgado et al. archive (paper §A4.1).
 
-    Tab-separated with a header line; the first column is the row number, the last (``clase``) the class, the
-    ones between the (already preprocessed) features. Data sets shipped as ``<name>_train_R.dat`` +
-    ``<name>_test_R.dat`` are concatenated (train first). Returns (float64 X, int64 y).
+    Data sets shipped as ``<name>_train_R.dat`` + ``<name>_test_R.dat`` are concatenated (train first); to
+    keep their own train/test split use :func:`load_uci_folder`. Returns (float64 X, int64 y).
     """
     folder = Path(folder)
     name = folder.name
@@ -213,9 +224,8 @@ def read_uci_dataset(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]
         files = [folder / f"{name}_train_R.dat", folder / f"{name}_test_R.dat"]
     if not all(f.exists() for f in files):
         raise FileNotFoundError(f"{folder}: neither {name}_R.dat nor {name}_train_R.dat/_test_R.dat found")
-    blocks = [np.loadtxt(f, delimiter="\t", skiprows=1, ndmin=2) for f in files]
-    table = np.concatenate(blocks)
-    return table[:, 1:-1], table[:, -1].astype(np.int64)
+    blocks = [read_uci_table(f) for f in files]
+    return np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks])
 
 
 def read_uci_folds(folder: str | os.PathLike, kind: str = "holdout") -> list[tuple[np.ndarray, np.ndarray]]:
@@ -343,11 +353,26 @@ def load_cifar10(root: str | os.PathLike | None = None, val_fraction: float = 0.
 
 
 def load_uci_folder(folder: str | os.PathLike, val_fraction: float = 0.15, seed: int = 0) -> Dataset:
-    """One data set of the UCI archive with its predefined holdout split; 15 % of the training part becomes the
-    validation set (paper §A4.1). Features are the archive's own preprocessing, standardised on the training part."""
+    """One data set of the UCI archive with its predefined train/test split; ``val_fraction`` of the training
+    part becomes the validation set (paper §A4.1: 15 %). Features are the archive's own preprocessing,
+    standardised on the training part.
+
+    A data set in one file (``<name>_R.dat``) is split by ``conxuntos.dat`` (a train line and a test line of
+    row indices). A data set shipped as ``<name>_train_R.dat`` + ``<name>_test_R.dat`` keeps that split: its
+    ``conxuntos.dat`` indexes the train file only (it is the archive's tuning split), so it is not used here.
+    """
+    folder = Path(folder)
+    name = folder.name
+    if not (folder / f"{name}_R.dat").exists() and (folder / f"{name}_train_R.dat").exists():
+        X_tr, y_tr = read_uci_table(folder / f"{name}_train_R.dat")
+        test = folder / f"{name}_test_R.dat"
+        if not test.exists():
+            raise FileNotFoundError(f"{folder}: {name}_train_R.dat has no {name}_test_R.dat beside it")
+        X_te, y_te = read_uci_table(test)
+        return make_dataset(name, X_tr, y_tr, X_te, y_te, val_fraction, seed)
     X, y = read_uci_dataset(folder)
     train_idx, test_idx = read_uci_folds(folder, "holdout")[0]
-    return make_dataset(Path(folder).name, X[train_idx], y[train_idx], X[test_idx], y[test_idx], val_fraction, seed)
+    return make_dataset(name, X[train_idx], y[train_idx], X[test_idx], y[test_idx], val_fraction, seed)
 
 
 def uci_archive_root(root: str | os.PathLike | None = None, sha256: str | None = None) -> Path:

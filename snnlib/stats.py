@@ -69,11 +69,16 @@ def average_rank_difference(acc: Any, nan_policy: str = "raise") -> np.ndarray:
     return avg - random_rank(avg.size)
 
 
+#: Decimals kept of each paired difference in :func:`wilcoxon_p` (accuracies are fractions of test-set sizes).
+DIFF_DECIMALS: int = 9
+
+
 def wilcoxon_p(a: Any, b: Any, alternative: str = "two-sided") -> float:
     """Paired Wilcoxon signed-rank test p-value for accuracies ``a`` vs ``b`` over the same datasets.
 
-    Pairs with a missing value are dropped, zero differences are discarded (Wilcoxon's convention, scipy's
-    default), and if no non-zero difference remains the p-value is 1. Uses ``scipy.stats.wilcoxon`` (exact
+    Pairs with a missing value are dropped, differences are rounded to :data:`DIFF_DECIMALS` decimals so that
+    equal differences tie, zero differences are discarded (Wilcoxon's convention, scipy's default), and if no
+    non-zero difference remains the p-value is 1. Uses ``scipy.stats.wilcoxon`` (exact
     distribution for small samples without ties). Paper Table 1 and Tables A12/A13, column "p-value".
     """
     from scipy.stats import wilcoxon
@@ -84,7 +89,10 @@ def wilcoxon_p(a: Any, b: Any, alternative: str = "two-sided") -> float:
     if x.shape != y.shape:
         raise ValueError(f"a and b must have the same length (paired datasets), got {x.size} and {y.size}")
     keep = np.isfinite(x) & np.isfinite(y)
-    d = x[keep] - y[keep]
+    # Rounded to 9 decimals: differences that are equal as fractions (e.g. 1/30 and 12/360 of two test sets)
+    # come out of float arithmetic a few ulp (or, after upstream rounding, ~1e-12) apart and would otherwise
+    # get distinct ranks instead of a shared one, changing the statistic and the p-value.
+    d = np.round(x[keep] - y[keep], DIFF_DECIMALS)
     if not np.any(d != 0):
         return 1.0
     return float(wilcoxon(d, alternative=alternative).pvalue)

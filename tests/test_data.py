@@ -155,3 +155,27 @@ def test_htru2_fold_is_standardised_on_its_training_folds(tmp_path):
     assert len(ds.y_train) == 48 and abs(ds.X_train.mean()) < 1e-6
     with pytest.raises(ValueError, match="fold"):
         data.load_htru2_fold(11, root=tmp_path, sha256=digest)
+
+
+def test_tiny_training_sets_split_without_stratification_errors():
+    X = np.arange(18, dtype=float).reshape(6, 3)
+    ds = data.make_dataset("tiny", X, np.array([0, 0, 0, 1, 1, 1]), X[:2], np.array([0, 1]), 0.15, 0)
+    assert len(ds.y_val) == 1 and len(ds.y_train) == 5  # a 1-sample validation set cannot hold both classes
+
+
+def test_uci_dataset_with_its_own_test_file_keeps_that_split(tmp_path):
+    """conxuntos.dat of a train/test-file data set indexes the train file (the archive's tuning split); the
+    test set is the test file (regression: indices were applied to train+test concatenated)."""
+    folder = tmp_path / "annealing"
+    folder.mkdir()
+    head = "\tf0\tf1\tclase"
+    train = [head] + [f"{i + 1}\t0\t{i * 0.1:.1f}\t{i % 2}" for i in range(20)]
+    test = [head] + [f"{i + 1}\t1\t{i * 0.1:.1f}\t{i % 2}" for i in range(10)]
+    (folder / "annealing_train_R.dat").write_text("\n".join(train) + "\n")
+    (folder / "annealing_test_R.dat").write_text("\n".join(test) + "\n")
+    indices = [" ".join(map(str, range(14))), " ".join(map(str, range(14, 20)))]
+    (folder / "conxuntos.dat").write_text("\n".join(indices) + "\n")
+    ds = data.load_uci_folder(folder, val_fraction=0.15)
+    assert len(ds.y_test) == 10 and len(ds.y_train) + len(ds.y_val) == 20
+    raw_test_f0 = ds.X_test[:, 0] * 1  # standardised with train statistics: train f0 is constant 0
+    assert np.all(raw_test_f0 == raw_test_f0[0]) and raw_test_f0[0] != ds.X_train[0, 0]

@@ -123,3 +123,17 @@ def test_wilcoxon_rejects_bad_alternative_and_lengths():
         stats.wilcoxon_p([1, 2], [2, 3], alternative="bigger")
     with pytest.raises(ValueError, match="same length"):
         stats.wilcoxon_p([1, 2], [2, 3, 4])
+
+
+def test_wilcoxon_ties_equal_differences_that_float_arithmetic_separates():
+    """1/30 and 12/360 are the same difference; as computed from accuracies they differ by ~1e-16 (or ~1e-12
+    after rounding the means), and must still share one rank (regression: they did not, p 0.023 vs 0.031)."""
+    import numpy as np
+    from scipy.stats import wilcoxon
+
+    exact = np.array([1, 2, 1, 2, 1, 2, 1, -1]) / 30.0
+    b = np.array([0.9, 0.8, 0.7111111111111111, 0.6, 0.5, 0.4, 0.3, 0.2])
+    a = np.round(b + exact, 12)  # the accuracies as run_sweep stores them (means rounded to 12 decimals)
+    assert len(set(np.abs(a - b))) > 2  # float arithmetic has split the ties
+    expected = wilcoxon(exact).pvalue  # the exact differences: ties shared
+    assert stats.wilcoxon_p(a, b) == pytest.approx(expected, rel=1e-12)
