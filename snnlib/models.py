@@ -226,8 +226,8 @@ class StackedMLP(nn.Module):
         # BatchNorm state only for the BatchNorm members (one contiguous group, members bn_start.. of the stack):
         # no per-step slicing of parameters, whose backward would write zero-filled full-size gradients
         bn = [(s, e) for s, e, fam in self.groups if fam == "BatchNorm"]
-        self.bn_start, n_bn = bn[0] if bn else (self.k, self.k)
-        n_bn -= self.bn_start
+        self.bn_start, self.bn_end = bn[0] if bn else (self.k, self.k)
+        n_bn = self.bn_end - self.bn_start
         widths_bn = self.widths if n_bn else []
         self.bn_weight = nn.ParameterList(nn.Parameter(torch.ones(n_bn, 1, w)) for w in widths_bn)
         self.bn_bias = nn.ParameterList(nn.Parameter(torch.zeros(n_bn, 1, w)) for w in widths_bn)
@@ -239,7 +239,7 @@ class StackedMLP(nn.Module):
     def param_members(self) -> list[tuple[nn.Parameter, slice]]:
         """Each parameter with the stack members it holds along dim 0 (BatchNorm ones: the BatchNorm members)."""
         bn = {id(p) for p in [*self.bn_weight, *self.bn_bias]}
-        everyone, bn_members = slice(0, self.k), slice(self.bn_start, self.k)
+        everyone, bn_members = slice(0, self.k), slice(self.bn_start, self.bn_end)
         return [(p, bn_members if id(p) in bn else everyone) for p in self.parameters()]
 
     @classmethod

@@ -229,19 +229,19 @@ class MaskedSGD:
         # Off CUDA a host check is free: while every member is alive there is nothing to mask (saves a full
         # pass over every gradient, ~12 % of a CPU step). On CUDA the mask is always applied (no sync, graphable).
         mask = alive.is_cuda or not bool(alive.all())
-        params, grads = [], []
+        params, grads, keeps = [], [], []
         for p, member in self.params:
             if p.grad is None:
                 continue
+            params.append(p)
             if not mask:
-                params.append(p)
                 grads.append(p.grad)
                 continue
             if isinstance(member, slice):
                 keep = alive[member].view((-1,) + (1,) * (p.dim() - 1))
             else:
                 keep = alive[member]
-            params.append(p)
+            keeps.append(keep)
             grads.append(torch.where(keep, p.grad, zero))
         if self.momentum:
             if self.buffers is None:
@@ -249,7 +249,8 @@ class MaskedSGD:
             else:
                 torch._foreach_mul_(self.buffers, self.momentum)
                 torch._foreach_add_(self.buffers, grads)
-            grads = self.buffers
+            # a diverged member's velocity must not keep moving it: mask the step, not only the gradient
+            grads = [torch.where(k, b, zero) for k, b in zip(keeps, self.buffers)] if mask else self.buffers
         torch._foreach_sub_(params, grads)
 
     def state_dict(self) -> dict[str, Any]:
@@ -370,9 +371,12 @@ def _evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor, chunk: int, trai
     net.train(train_mode)
     n = X.shape[0]
     loss_sum = correct = None
+    bounds = [*range(0, n, chunk), n]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:  # no one-sample chunk: BatchNorm cannot normalise it
+        del bounds[-2]
     with torch.no_grad():
-        for start in range(0, n, chunk):
-            xb, yb = X[start:start + chunk], y[start:start + chunk]
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            xb, yb = X[start:stop], y[start:stop]
             if not on_device:
                 xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
             logits = net(xb)
@@ -431,6 +435,12 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
     start_epoch, elapsed = 0, 0.0
     if checkpoint_path is not None and os.path.exists(checkpoint_path):
         state = load_checkpoint(checkpoint_path)
+        if int(state["epoch"]) > config.epochs:
+            raise ValueError(f"epochs must be >= the {int(state['epoch'])} epochs already in checkpoint "
+                             f"{checkpoint_path}, got {config.epochs} (use another checkpoint folder)")
+        if bool(state["history"]["val_loss"]) != has_val:
+            raise ValueError(f"checkpoint {checkpoint_path} was written {'with' if not has_val else 'without'} "
+                             "a validation set; resume it the same way or use another checkpoint folder")
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         _set_rng_state(state["rng"])
@@ -555,15 +565,23 @@ def sweep_network(members: Sequence[Member], n_in: int, n_out: int,
     return UnitStack([net for net, _ in units], streams=config.streams), order, unit_of
 
 
-def _sweep_fingerprint(members: Sequence[Member], config: TrainConfig, n_in: int, n_out: int) -> str:
-    """Digest of everything that determines a sweep's trajectory except its length (so a longer run resumes)."""
+def _sweep_fingerprint(members: Sequence[Member], config: TrainConfig, data: Any, use_val: bool) -> str:
+    """Digest of everything that determines a sweep's trajectory except its length (so a longer run resumes):
+    members, settings, whether a validation set is logged, and the data themselves (bytes of the arrays)."""
     import hashlib
     import json
 
+    import numpy as np
+
     keep = {k: v for k, v in dataclasses.asdict(config).items()
             if k not in ("epochs", "progress", "checkpoint_every", "device", "eval_batch_size")}
-    text = json.dumps([[dataclasses.asdict(m) for m in members], keep, n_in, n_out], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(json.dumps([[dataclasses.asdict(m) for m in members], keep, use_val,
+                                        int(data.n_classes)], sort_keys=True).encode())
+    for array in (data.X_train, data.y_train) + ((data.X_val, data.y_val) if use_val else ()):
+        a = np.ascontiguousarray(array)
+        digest.update(f"{a.dtype}{a.shape}".encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()[:16]
 
 
 def train_sweep(members: Sequence[Member], data: Any, config: TrainConfig,
@@ -575,8 +593,9 @@ def train_sweep(members: Sequence[Member], data: Any, config: TrainConfig,
     (:func:`sweep_network`). Records keep the order of ``members``: ``{"member", "label", "params", "loss",
     "accuracy", "diverged_epoch", "wall_time_s", "group"}`` (+ ``val_loss``/``val_accuracy`` with ``use_val``);
     ``group`` is the unit and ``wall_time_s`` the training time of the whole sweep. The checkpoint
-    (``checkpoint_dir/sweep-<digest>.pt``) is named after the members and settings, so another sweep in the same
-    folder never resumes from it. See chapter "Training deep networks: Figure 1".
+    (``checkpoint_dir/sweep-<digest>.pt``) is named after the members, settings and data, so another sweep in
+    the same folder never resumes from it; a run asking for fewer epochs than a checkpoint holds is refused.
+    See chapter "Training deep networks: Figure 1".
     """
     if len(members) == 0:
         raise ValueError("members must list at least one network, got an empty list")
@@ -584,7 +603,7 @@ def train_sweep(members: Sequence[Member], data: Any, config: TrainConfig,
     net, order, unit_of = sweep_network(members, n_in, n_out, config)
     ckpt = None
     if checkpoint_dir is not None and config.checkpoint_every:
-        ckpt = Path(checkpoint_dir) / f"sweep-{_sweep_fingerprint(members, config, n_in, n_out)}.pt"
+        ckpt = Path(checkpoint_dir) / f"sweep-{_sweep_fingerprint(members, config, data, use_val)}.pt"
     params = [count_params(mod) for unit in net.units
               for mod in (unit.to_models() if isinstance(unit, StackedMLP) else unit.members)]
     res = train_networks(net, [members[i].lr for i in order], data.X_train, data.y_train, config,

@@ -259,3 +259,60 @@ def test_unstacked_sweep_trains_each_member_once_and_like_the_stacked_one():
     stacked = train_sweep(members, _ds(X, y), cfg(epochs=3))
     for a, b in zip(alone, stacked):
         np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-5, err_msg=a["label"])
+
+
+def test_batchnorm_group_first_in_a_stack_is_masked_on_its_own_members():
+    """from_models keeps the caller's order: BatchNorm may come first (regression: its parameters were mapped
+    to members bn_start..k, and masking a dead member failed on the shape)."""
+    from snnlib.train import MaskedSGD
+
+    torch.manual_seed(0)
+    stack = StackedMLP.from_models([build_model("BatchNorm", 4, 2, 2, 8), build_model("SNN", 4, 2, 2, 8)])
+    assert (stack.bn_start, stack.bn_end) == (0, 1)
+    assert {tuple(p.shape): (sl.start, sl.stop) for p, sl in stack.param_members() if p.shape[0] == 1} == {
+        (1, 1, 8): (0, 1)}
+    opt = MaskedSGD(stack, torch.tensor([0.1, 0.1]))
+    stack(torch.randn(6, 4)).sum().backward()
+    before = [p.detach().clone() for p in stack.parameters()]
+    opt.step(torch.tensor([True, False]))  # the SNN member (index 1) is dead
+    for p, b in zip(stack.parameters(), before):
+        if p.shape[0] == 2:
+            assert torch.equal(p[1], b[1]) and not torch.equal(p[0], b[0])
+        else:  # BatchNorm state of member 0, alive: updated
+            assert not torch.equal(p, b)
+
+
+def test_momentum_does_not_move_a_diverged_member():
+    from snnlib.train import MaskedSGD
+
+    torch.manual_seed(0)
+    stack = StackedMLP.from_models([build_model("SNN", 4, 2, 2, 8), build_model("SNN", 4, 2, 2, 8)])
+    opt = MaskedSGD(stack, torch.tensor([0.1, 0.1]), momentum=0.9)
+    x = torch.randn(6, 4)
+    for step in range(6):
+        for p in stack.parameters():
+            p.grad = None
+        stack(x).sum().backward()
+        if step == 2:
+            frozen = [p[1].detach().clone() for p in stack.parameters()]
+        opt.step(torch.tensor([True, step < 2]))  # member 1 dies at step 2, with velocity built up
+    assert all(torch.equal(p[1], f) for p, f in zip(stack.parameters(), frozen))
+
+
+def test_logging_pass_handles_a_one_sample_trailing_chunk_with_batchnorm():
+    X, y = toy(n=301)
+    res = train_networks(ModuleStack([build_model("BatchNorm", 12, 3, 2, 8)]), [0.05], X, y,
+                         cfg(epochs=1, eval_batch_size=300))
+    assert len(res.loss[0]) == 2 and all(math.isfinite(v) for v in res.loss[0])
+
+
+def test_checkpoints_are_specific_to_the_data_and_never_shorten_a_run(tmp_path):
+    X, y = toy()
+    members = [Member("SNN", 2, 16, seed=1, lr=0.05)]
+    train_sweep(members, _ds(X, y), cfg(epochs=4, checkpoint_every=2), checkpoint_dir=tmp_path)
+    X2, y2 = toy(seed=1)  # same shape, other data: must not resume from the first sweep's checkpoint
+    fresh = train_sweep(members, _ds(X2, y2), cfg(epochs=4))
+    other = train_sweep(members, _ds(X2, y2), cfg(epochs=4, checkpoint_every=2), checkpoint_dir=tmp_path)
+    assert other[0]["loss"] == fresh[0]["loss"] and len(list(tmp_path.glob("sweep-*.pt"))) == 2
+    with pytest.raises(ValueError, match="epochs must be >= the 4 epochs"):
+        train_sweep(members, _ds(X, y), cfg(epochs=2, checkpoint_every=2), checkpoint_dir=tmp_path)
