@@ -206,12 +206,8 @@ def grid_configs(method: str, config: SweepConfig) -> list[dict[str, Any]]:
     return [dict(zip(keys, values)) for values in itertools.product(*(tuple(dict.fromkeys(grid[k])) for k in keys))]
 
 
-def select_epoch(val_acc: Sequence[float], smooth: int = 1) -> int:
-    """Epoch (0-based) with the best moving-average validation accuracy; the first one on ties.
-
-    Paper §A4.1: "early stopping ... based on learning curves of 100 epochs, smoothed with a moving average of
-    10"; ``smooth`` is the window (trailing, shorter at the start). Chapter "A tabular benchmark".
-    """
+def smoothed(val_acc: Sequence[float], smooth: int = 1) -> np.ndarray:
+    """Trailing moving average of a validation curve over ``smooth`` epochs (shorter windows at the start)."""
     v = np.asarray(val_acc, dtype=float)
     if v.ndim != 1 or v.size == 0:
         raise ValueError(f"val_acc must be a non-empty 1-d sequence, got shape {v.shape}")
@@ -220,7 +216,21 @@ def select_epoch(val_acc: Sequence[float], smooth: int = 1) -> int:
     c = np.concatenate([[0.0], np.cumsum(v)])
     idx = np.arange(1, v.size + 1)
     start = np.maximum(idx - smooth, 0)
-    return int(np.argmax((c[idx] - c[start]) / (idx - start)))
+    return (c[idx] - c[start]) / (idx - start)
+
+
+def select_epoch(val_acc: Sequence[float], smooth: int = 1) -> int:
+    """Epoch (0-based) with the best moving-average validation accuracy (:func:`smoothed`); the first on ties.
+
+    Paper §A4.1: "early stopping ... based on learning curves of 100 epochs, smoothed with a moving average of
+    10"; ``smooth`` is the window (trailing, shorter at the start). Chapter "A tabular benchmark".
+    """
+    return int(np.argmax(smoothed(val_acc, smooth)))
+
+
+def _selection_score(out: dict[str, Any], config: SweepConfig) -> float:
+    """The validation score a setting is ranked by: the smoothed one for FNNs, the plain one otherwise."""
+    return out.get("val_selection", out[f"val_{config.metric}"])
 
 
 def _selection_key(val: float, params: dict[str, Any]) -> tuple:
@@ -352,8 +362,12 @@ def _train_fnn(family: str, data: Any, params: dict[str, Any], config: SweepConf
         test_curve.append(score(data.y_test, out_te, config.metric))
         if not math.isfinite(loss.item()):
             break  # diverged: later epochs predict garbage; the curves so far still count
-    epoch = select_epoch(val_curve, min(config.smooth, len(val_curve)))
-    return {f"val_{config.metric}": val_curve[epoch], f"test_{config.metric}": test_curve[epoch], "epoch": epoch + 1}
+    curve = smoothed(val_curve, min(config.smooth, len(val_curve)))
+    epoch = int(np.argmax(curve))
+    # settings are compared on the smoothed validation score, the quantity the epoch was chosen by (a single
+    # lucky epoch must not win the grid search either); equal to the raw score when smooth = 1
+    return {f"val_{config.metric}": val_curve[epoch], f"test_{config.metric}": test_curve[epoch], "epoch": epoch + 1,
+            "val_selection": float(curve[epoch])}
 
 
 def _fit_sklearn(method: str, data: Any, params: dict[str, Any], seed: int, metric: str = "accuracy") -> dict[str, Any]:
@@ -397,8 +411,8 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
                 out = _fit_sklearn(method, data, params, seed, config.metric)
             else:
                 out = _train_fnn(method, data, params, config, seed)
-            val = f"val_{config.metric}"
-            if best is None or _selection_key(out[val], params) > _selection_key(best[val], best["params"]):
+            if best is None or _selection_key(_selection_score(out, config), params) > _selection_key(
+                    _selection_score(best, config), best["params"]):
                 best = {**out, "params": params}
     assert best is not None
     return {"dataset": task["dataset"], "method": method, "seed": seed, **best}

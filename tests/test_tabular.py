@@ -279,3 +279,22 @@ def test_auc_metric_needs_a_binary_task():
     assert tabular.score(np.array([0, 1, 1]), np.array([[0.0, 0.1], [0.0, 0.9], [0.0, 0.5]]), "auc") == 1.0
     with pytest.raises(ValueError, match="metric"):
         tabular.SweepConfig(metric="f1")
+
+
+def test_grid_search_ranks_settings_by_the_smoothed_validation_score(monkeypatch):
+    """A setting whose best epoch is a lone spike loses to a steadier one when curves are smoothed."""
+    curves = {2: [0.5, 0.9, 0.5, 0.5], 8: [0.7, 0.8, 0.8, 0.8]}
+
+    def fake_train(family, data, params, config, seed):
+        curve = tabular.smoothed(curves[params["depth"]], config.smooth)
+        epoch = int(np.argmax(curve))
+        return {"val_accuracy": curves[params["depth"]][epoch], "test_accuracy": float(params["depth"]),
+                "epoch": epoch + 1, "val_selection": float(curve[epoch])}
+
+    monkeypatch.setattr(tabular, "_train_fnn", fake_train)
+    grid = {**TINY.grid, "depth": (2, 8)}
+    for smooth, chosen in ((1, 2), (3, 8)):
+        cfg = tabular.SweepConfig(grid=grid, epochs=4, smooth=smooth)
+        out = tabular.run_task({"dataset": "iris", "method": "SNN", "seed": 0, "config": cfg})
+        assert out["params"]["depth"] == chosen, smooth
+    np.testing.assert_allclose(tabular.smoothed([0.5, 0.9, 0.5, 0.5], 3), [0.5, 0.7, 0.633333333, 0.633333333])
