@@ -20,6 +20,14 @@ def check_positive(name: str, value, meaning: str) -> None:
         raise ValueError(f"{name} ({meaning}) must be finite and > 0, got {_show(arr[bad] if arr.ndim else arr)}")
 
 
+def check_nonnegative(name: str, value, meaning: str) -> None:
+    """Raise ValueError unless every entry of ``value`` is finite and >= 0."""
+    arr = np.asarray(value, dtype=float)
+    bad = ~(np.isfinite(arr) & (arr >= 0))
+    if np.any(bad):
+        raise ValueError(f"{name} ({meaning}) must be finite and >= 0, got {_show(arr[bad] if arr.ndim else arr)}")
+
+
 def check_int(name: str, value: object, low: int, meaning: str) -> None:
     """Raise ValueError unless ``value`` is an integer (not a bool) >= ``low``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:

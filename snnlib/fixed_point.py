@@ -41,14 +41,14 @@ def selu_parameters(mean: float = 0.0, var: float = 1.0, omega: float = 0.0, tau
     big_t = float(p.t)
     candidates: list[float] = []
     if mean == 0.0:
-        candidates = [-big_p / big_q]
+        candidates = [-big_p / big_q] if big_q != 0.0 else []
     else:
         k = mean * mean + var
         a2 = mean * mean * big_t - k * big_q * big_q
         a1 = -2.0 * k * big_p * big_q
         a0 = mean * mean * big_r - k * big_p * big_p
         if abs(a2) < 1e-300:
-            candidates = [-a0 / a1]
+            candidates = [-a0 / a1] if a1 != 0.0 else []  # a1 = 0: the negative part underflowed, no alpha
         else:
             disc = a1 * a1 - 4.0 * a2 * a0
             if disc >= 0.0:
@@ -82,25 +82,51 @@ def fixed_point(omega: float = 0.0, tau: float = 1.0, alpha: float = ALPHA_01, l
                 max_iter: int = 200) -> tuple[float, float]:
     """The fixed point (mu*, nu*) of g for given weight statistics (omega, tau), by Newton's method on g(x) - x.
 
-    Starts at ``start`` (default (0, 1)) and uses the closed-form Jacobian. Raises ValueError if the iteration
-    leaves the domain nu > 0 or does not converge. See chapter "The fixed point (0, 1) and the Jacobian".
+    Starts at ``start`` (default (0, 1)) and uses the closed-form Jacobian; a Newton step that leaves nu > 0 or
+    does not lower the residual is replaced by one plain step x <- g(x). Success means a step
+    or residual below ``tol`` *and* a residual |g(x) - x| below 1e-10 (for nu relative to nu itself). Raises
+    ValueError if there is no fixed point with nu > 0 (the iteration drives nu to 0: the variance collapses, as
+    for omega = 0, tau = 1/3) or the iteration does not converge. See chapter "The fixed point (0, 1) and the
+    Jacobian".
     """
     check_finite("omega", omega, "sum of the weights, n * mean(w)")
     check_positive("tau", tau, "sum of squared weights, n * mean(w**2)")
     check_positive("alpha", alpha, "SELU saturation parameter")
     check_positive("lam", lam, "SELU scale parameter")
-    x = np.array(start, dtype=np.float64)
-    for _ in range(max_iter):
+
+    def residual(x: np.ndarray) -> np.ndarray:
         mu_t, nu_t = mean_var_map(x[0], x[1], omega, tau, alpha, lam)
-        resid = np.array([mu_t - x[0], nu_t - x[1]])
-        jac = jacobian(x[0], x[1], omega, tau, alpha, lam) - np.eye(2)
-        step = np.linalg.solve(jac, resid)
-        x_new = x - step
-        if x_new[1] <= 0:
-            x_new[1] = x[1] / 2  # damped: stay in the domain nu > 0
-        if np.max(np.abs(x_new - x)) <= tol * max(1.0, np.max(np.abs(x))):
+        return np.array([mu_t - x[0], nu_t - x[1]])
+
+    x = np.array(start, dtype=np.float64)
+    check_finite("start", x, "starting point (mu, nu)")
+    check_positive("start[1]", x[1], "starting variance nu")
+    resid = residual(x)
+    for _ in range(max_iter):
+        step = np.linalg.solve(jacobian(x[0], x[1], omega, tau, alpha, lam) - np.eye(2), resid)
+        # Newton's step if it stays in nu > 0 and lowers the residual, else one plain iteration x <- g(x) (a
+        # contraction near a stable fixed point). Shortened Newton steps are not used: they only crawl towards a
+        # minimum of |g(x) - x|, which need not be a fixed point (e.g. from (0, 1) at omega = 0, tau = 2).
+        x_new = None
+        cand = x - step
+        if cand[1] > 0:
+            r_cand = residual(cand)
+            if np.all(np.isfinite(r_cand)) and np.linalg.norm(r_cand) < np.linalg.norm(resid):
+                x_new, r_new = cand, r_cand
+        if x_new is None:
+            x_new = x + resid
+            r_new = residual(x_new)
+        scale = max(1.0, np.max(np.abs(x_new)))
+        # nu is judged relative to itself: a "fixed point" at nu ~ 1e-33 whose image is 40 % off is a collapse
+        if np.abs(r_new[0]) <= 1e-10 * scale and np.abs(r_new[1]) <= 1e-10 * x_new[1] and (
+                np.max(np.abs(x_new - x)) <= tol * scale or np.max(np.abs(r_new)) <= tol * scale):
             return float(x_new[0]), float(x_new[1])
-        x = x_new
+        x, resid = x_new, r_new
+        if not x[1] > 1e-200:
+            break
+    if not x[1] > 1e-12 * start[1]:  # never converged and nu has shrunk by 12 orders of magnitude: a collapse
+        raise ValueError(f"g has no fixed point with nu > 0 for omega={omega}, tau={tau}: the iteration drives nu to "
+                         f"0 (nu = {x[1]:.1e} after {max_iter} steps; the activation variance collapses)")
     raise ValueError(f"fixed_point did not converge for omega={omega}, tau={tau} after {max_iter} Newton steps")
 
 
@@ -109,6 +135,8 @@ def iterate_map(mu: float, nu: float, steps: int, omega: float = 0.0, tau: float
     """The trajectory (mu_k, nu_k), k = 0..steps, of iterating g from (mu, nu); shape (steps + 1, 2)."""
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be a non-negative integer (number of layers), got {steps!r}")
+    check_finite("mu", mu, "mean of the activations")
+    check_positive("nu", nu, "variance of the activations")
     out = np.empty((steps + 1, 2))
     out[0] = mu, nu
     for k in range(steps):

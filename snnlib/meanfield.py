@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
-from ._validate import check_positive
+from ._validate import check_nonnegative, check_positive
 from .activations import ALPHA_01, LAMBDA_01
 from .fixed_point import fixed_point
 
@@ -233,14 +233,22 @@ def fixed_point_rounded_constants(dtype: str, omega: float = 0.0, tau: float = 1
 def compare_maps(tau: float, sigma_b2: float = 0.0) -> dict[str, Any]:
     """Activation std predicted at weight scale tau by the paper's g (omega = 0 fixed) and by the q-map.
 
-    Returns ``{"g_fixed_point": (mu*, nu*), "g_std": sqrt(nu*), "q_star": q*, "qmap_mean": ..., "qmap_std": ...}``.
-    At tau = 0.5625 (PyTorch's gain 3/4): g gives 0.164, the q-map 0.1996. ``sigma_b2`` (bias variance) enters
-    the q-map only. Chapter "SELU in real frameworks".
+    Returns ``{"g_fixed_point": (mu*, nu*), "g_std": sqrt(nu*), "g_collapses": bool, "q_star": q*,
+    "qmap_mean": ..., "qmap_std": ...}``. At tau = 0.5625 (PyTorch's gain 3/4): g gives 0.164, the q-map 0.1996.
+    Where g has no fixed point with nu > 0 (tau below about 0.49 at omega = 0: the variance collapses through
+    the layers) the g entries are (0, 0), 0 and ``g_collapses`` is True. ``sigma_b2`` (bias variance) enters the
+    q-map only. Chapter "SELU in real frameworks".
     """
-    mu_g, nu_g = fixed_point(0.0, tau)
+    try:
+        (mu_g, nu_g), collapses = fixed_point(0.0, tau), False
+    except ValueError as exc:
+        if "no fixed point with nu > 0" not in str(exc):
+            raise
+        (mu_g, nu_g), collapses = (0.0, 0.0), True
     q = qmap_fixed_point(tau, sigma_b2=sigma_b2)
     m, v = activation_moments(q) if 0.0 < q < math.inf else (math.nan, math.nan)
-    return {"g_fixed_point": (mu_g, nu_g), "g_std": math.sqrt(nu_g), "q_star": q, "qmap_mean": m,
+    return {"g_fixed_point": (mu_g, nu_g), "g_std": math.sqrt(nu_g), "g_collapses": collapses, "q_star": q,
+            "qmap_mean": m,
             "qmap_std": math.sqrt(v) if v == v else math.nan}
 
 
@@ -258,6 +266,9 @@ def qmap_trajectory(depth: int, sigma_w2: float = 1.0, sigma_b2: float = 0.0, q0
         raise ValueError(f"depth must be an integer >= 1 (number of layers), got {depth!r}")
     if not 0.0 < dropout_keep <= 1.0:
         raise ValueError(f"dropout_keep (probability of keeping a unit) must be in (0, 1], got {dropout_keep!r}")
+    check_positive("sigma_w2", sigma_w2, "weight variance times fan-in")
+    check_nonnegative("sigma_b2", sigma_b2, "bias variance")
+    check_nonnegative("q0", q0, "second moment of the input")
     f, _ = _pair(activation)
     means, stds = np.empty(depth), np.empty(depth)
     q = sigma_w2 * q0 + sigma_b2

@@ -40,7 +40,7 @@ def _numpy_ops() -> SimpleNamespace:
 
     return SimpleNamespace(
         exp=np.exp, sqrt=np.sqrt, erfc=special.erfc, erfcx=special.erfcx, where=np.where,
-        minimum=np.minimum, maximum=np.maximum, mask=lambda cond, like: np.asarray(cond, dtype=np.float64),
+        minimum=np.minimum, maximum=np.maximum,
     )
 
 
@@ -50,17 +50,16 @@ def _torch_ops() -> SimpleNamespace:
     return SimpleNamespace(
         exp=torch.exp, sqrt=torch.sqrt, erfc=torch.special.erfc, erfcx=torch.special.erfcx, where=torch.where,
         minimum=lambda a, b: torch.clamp(a, max=b), maximum=lambda a, b: torch.clamp(a, min=b),
-        mask=lambda cond, like: cond.to(like.dtype),
     )
 
 
 _NP = None
 
 
-def ops_for(x: Any) -> SimpleNamespace:
-    """The array module (numpy + scipy.special, or torch) matching ``x``."""
+def ops_for(*xs: Any) -> SimpleNamespace:
+    """The array module (numpy + scipy.special, or torch) matching the arguments: torch if any is a tensor."""
     global _NP
-    if type(x).__module__.startswith("torch"):
+    if any(type(x).__module__.startswith("torch") for x in xs):
         return _torch_ops()
     if _NP is None:
         _NP = _numpy_ops()
@@ -126,17 +125,14 @@ def gaussian_pieces(m: Any, s2: Any) -> SimpleNamespace:
     q = E[(e^z - 1) 1{z<=0}], r = E[(e^2z - e^z) 1{z<=0}], t = E[(e^z - 1)^2 1{z<=0}], which are small
     differences of O(1) terms when s is small; there they are evaluated by `_negative_part_series`.
     """
-    ops = ops_for(m if not isinstance(m, float) else s2)
+    ops = ops_for(m, s2)
     s = ops.sqrt(s2)
     u = m / s
     gauss = ops.exp(-0.5 * u * u)  # exp(-u^2/2) = sqrt(2 pi) phi(u)
-    # Phi(u) and Phi(-u) from one erfc: the tail t = Phi(-|u|) is exact, 1 - t needs no cancellation, and the
-    # selection by the 0/1 mask p = [u >= 0] multiplies exact zeros and ones (no where(), no lost tails)
-    tail = 0.5 * ops.erfc(abs(u) / _SQRT2)
-    head = 1.0 - tail
-    p = ops.mask(u >= 0, u)
-    big_phi = head * p + tail * (1.0 - p)  # Phi(u)
-    big_phi_neg = tail * p + head * (1.0 - p)  # Phi(-u)
+    # Phi(u) and Phi(-u) straight from erfc, accurate in both tails; no abs(u), whose autograd derivative at
+    # u = 0 is 0 (that made torch derivatives wrong at mu * omega = 0, i.e. at the fixed point)
+    big_phi = 0.5 * ops.erfc(-u / _SQRT2)  # Phi(u)
+    big_phi_neg = 0.5 * ops.erfc(u / _SQRT2)  # Phi(-u)
     x1 = (m + s2) / (_SQRT2 * s)
     x2 = (m + 2.0 * s2) / (_SQRT2 * s)
     e1 = 0.5 * _exp_erfc(ops, gauss, m + 0.5 * s2, x1)
@@ -251,7 +247,7 @@ def largest_singular_value_2x2(j11: Any, j12: Any, j21: Any, j22: Any) -> Any:
     S = (sqrt((j11 + j22)^2 + (j21 - j12)^2) + sqrt((j11 - j22)^2 + (j12 + j21)^2)) / 2. The paper's Eq. (71)
     prints this without the factor 1/2 (a typo).
     """
-    ops = ops_for(j11) if not isinstance(j11, (int, float)) else ops_for(np.float64(0))
+    ops = ops_for(j11, j12, j21, j22)
     return 0.5 * (ops.sqrt((j11 + j22) ** 2 + (j21 - j12) ** 2) + ops.sqrt((j11 - j22) ** 2 + (j12 + j21) ** 2))
 
 

@@ -313,6 +313,7 @@ def certify_derivative_bounds(bounds: tuple[float, ...] | None = None, domain: D
     start = time.perf_counter()
     claim = np.array(bounds)
     span = domain.bounds[:, 1] - domain.bounds[:, 0]
+    span = np.where(span > 0, span, 1.0)  # a degenerate (point) range is never split
     lo, hi = domain.bounds[None, :, 0].copy(), domain.bounds[None, :, 1].copy()
     proven, best, best_at = np.zeros(4), np.zeros(4), np.zeros((4, 4))
     boxes, refuted = 0, False
@@ -320,8 +321,10 @@ def certify_derivative_bounds(bounds: tuple[float, ...] | None = None, domain: D
         mag = np.stack([np.maximum(np.abs(g.lo), np.abs(g.hi)) * np.ones(len(lo)) for g in enclose_box("S", lo, hi)[1]],
                        axis=1)
         mid = 0.5 * (lo + hi)
-        at_mid = np.stack([np.maximum(np.abs(g.lo), np.abs(g.hi)) * np.ones(len(lo))
-                           for g in enclose_box("S", mid, mid)[1]], axis=1)  # rigorous |∂S/∂x_i| at the centre
+        # a rigorous *lower* bound of |∂S/∂x_i| at the centre: what is found there (and refutes a claim) must not
+        # be an overestimate; 0 where the point enclosure straddles 0
+        at_mid = np.stack([np.where(g.lo * g.hi > 0, np.minimum(np.abs(g.lo), np.abs(g.hi)), 0.0) * np.ones(len(lo))
+                           for g in enclose_box("S", mid, mid)[1]], axis=1)
         boxes += len(lo)
         k = np.argmax(at_mid, axis=0)
         better = at_mid[k, range(4)] > best
@@ -502,7 +505,9 @@ def _grid_rows_max(axes, chunk: int, start: int, stop: int) -> tuple[float, tupl
         i_end = min(i + rows, stop)
         for j in range(0, len(nu), cols):
             s = spectral_norm(mu[i:i_end, None], nu[None, j:j + cols], om[i:i_end, None], ta[None, j:j + cols])
-            k = int(np.argmax(s))
+            k = int(np.argmax(s))  # NaN counts as the maximum: one NaN anywhere in the block lands here
+            if math.isnan(s.flat[k]):
+                raise FloatingPointError(f"S is NaN on the grid near row {i}, column {j}: the grid check gives up")
             if s.flat[k] > best:
                 best, where = float(s.flat[k]), (i + k // s.shape[1], j + k % s.shape[1])
     return best, where
@@ -545,7 +550,9 @@ def _grid_max_torch(axes, chunk, device):
             for j in range(0, len(nu), cols):
                 s = spectral_norm(mu[i:i + rows, None], nu[None, j:j + cols], om[i:i + rows, None],
                                   ta[None, j:j + cols])
-                val, k = torch.max(s.reshape(-1), 0)
+                val, k = torch.max(s.reshape(-1), 0)  # propagates NaN
+                if math.isnan(float(val)):
+                    raise FloatingPointError(f"S is NaN on the grid near row {i}, column {j}: the grid check gives up")
                 if float(val) > best:
                     k, width = int(k), s.shape[1]
                     best, where = float(val), (i + k // width, j + k % width)
@@ -586,8 +593,9 @@ def paper_grid_check(coarsen: float = 8.0, device: str = "numpy", chunk: int | N
     return GridResult(
         domain=LEMMA12_DOMAIN.describe(), spacing=spacing, coarsen=float(coarsen),
         shape=tuple(len(a) for a in axes), points=points, grid_max=best, argmax=tuple(float(v) for v in at),
-        slack=slack, bound=best + slack, closes=bool(best + slack < 1.0), slack_tight=slack_tight,
-        bound_tight=best + slack_tight, closes_tight=bool(best + slack_tight < 1.0), paper_grid_max=PAPER_GRID_MAX,
+        slack=slack, bound=best + slack, closes=bool(math.isfinite(best) and best + slack < 1.0),
+        slack_tight=slack_tight, bound_tight=best + slack_tight,
+        closes_tight=bool(math.isfinite(best) and best + slack_tight < 1.0), paper_grid_max=PAPER_GRID_MAX,
         paper_slack=mean_value_slack(PAPER_GRID_SPACING), device=device, seconds=seconds,
         evaluations_per_second=points / seconds if seconds > 0 else math.inf)
 

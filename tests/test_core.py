@@ -14,6 +14,7 @@ from snnlib import (
     ALPHA_01,
     LAMBDA_01,
     fixed_point,
+    iterate_map,
     jacobian,
     mean_var_map,
     mean_var_map_mpmath,
@@ -284,3 +285,42 @@ def test_quadrature_for_relu_matches_known_moments():
     # ReLU of N(0,1): mean 1/sqrt(2 pi), variance 1/2 - 1/(2 pi)
     mean, var = moments_quadrature(0.0, 1.0, 0.0, 1.0, activation=lambda x: max(x, 0.0))
     assert abs(mean - 1 / math.sqrt(2 * math.pi)) < 1e-12 and abs(var - (0.5 - 0.5 / math.pi)) < 1e-12
+
+
+def test_torch_autograd_is_right_at_mu_omega_zero():
+    """At mu * omega = 0 (the fixed point) autograd must give the closed-form Jacobian (regression: Phi was built
+    from erfc(|u|), and torch's derivative of abs at 0 is 0, which zeroed dPhi/du there)."""
+    from snnlib import derivation
+
+    for point in ((0.0, 1.0, 0.1, 1.0), (0.0, 1.3, 0.5, 0.9), (0.3, 1.0, 0.0, 1.1)):
+        np.testing.assert_allclose(derivation.jacobian_autodiff(*point), jacobian(*point), rtol=1e-10, atol=1e-12)
+
+
+def test_map_takes_python_numbers_beside_torch_tensors():
+    nu = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    mu_t, nu_t = mean_var_map(0, nu, 0, 1)
+    nu_t.backward()
+    assert isinstance(mu_t, torch.Tensor) and nu.grad is not None and math.isfinite(float(nu.grad))
+
+
+def test_fixed_point_finds_distant_fixed_points_and_refuses_a_collapse():
+    """tau = 2: the fixed point is far from the start (Newton alone left nu > 0); tau = 1/3: g has no fixed
+    point with nu > 0 (regression: a 'fixed point' at nu ~ 1e-33 with a 40 % residual was returned)."""
+    mu, nu = fixed_point(0.0, 2.0)
+    np.testing.assert_allclose(mean_var_map(mu, nu, 0.0, 2.0), (mu, nu), rtol=1e-12)
+    np.testing.assert_allclose((mu, nu), iterate_map(0.0, 1.0, 400, omega=0.0, tau=2.0)[-1], rtol=1e-9)
+    for omega, tau in ((0.0, 1 / 3), (0.0, 0.45), (0.5, 0.3)):
+        with pytest.raises(ValueError, match="no fixed point with nu > 0"):
+            fixed_point(omega, tau)
+
+
+def test_selu_parameters_without_a_negative_part_raise_value_error():
+    with pytest.raises(ValueError, match="no SELU"):  # Phi(-u) underflows: Q = T = 0 (was ZeroDivisionError)
+        selu_parameters(1.0, 0.01, 3.0, 0.1)
+
+
+def test_iterate_map_rejects_bad_starting_points():
+    with pytest.raises(ValueError, match="nu"):
+        iterate_map(0.0, -1.0, 3)
+    with pytest.raises(ValueError, match="mu"):
+        iterate_map(float("nan"), 1.0, 3)

@@ -202,3 +202,30 @@ def test_cli_bad_arguments_exit_2_with_one_line(argv, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "error" in err
+
+
+def test_grid_gives_up_on_nan_instead_of_skipping_it(monkeypatch):
+    """A NaN in a block must stop the grid check (regression: argmax landed on it, NaN > best was False, and
+    the block was silently skipped; an all-NaN grid would have 'closed')."""
+    from snnlib import moments
+
+    real = moments.spectral_norm
+
+    def with_nan(*args):
+        s = np.array(real(*args), dtype=float)
+        s.flat[0] = np.nan
+        return s
+
+    monkeypatch.setattr(moments, "spectral_norm", with_nan)
+    with pytest.raises(FloatingPointError, match="NaN"):
+        T.paper_grid_check(coarsen=64.0, device="numpy", jobs=1)
+
+
+def test_derivative_found_values_are_lower_bounds_at_a_point():
+    """The 'found' |dS/dtau| at a box centre is a lower bound (regression: the upper end of the point
+    enclosure was used, so a true claim just above the exact value came out 'refuted')."""
+    point = (-0.05, -0.05, 0.975, 0.9125)
+    dom = T.Domain(*((v, v) for v in point))
+    exact = 0.61549600867778126  # |dS/dtau| at the point, 50-digit mpmath (review script)
+    certs = T.certify_derivative_bounds((1.0, 1.0, 1.0, exact * (1 + 1e-14)), domain=dom)
+    assert certs[3].best_value <= exact * (1 + 1e-15) and not certs[3].refuted
