@@ -187,6 +187,12 @@ def mean_var_map(mu: Any, nu: Any, omega: Any = 0.0, tau: Any = 1.0, alpha: floa
     Arguments broadcast like numpy arrays (float64) or may be torch tensors (then the result is differentiable
     and stays on their device). Raises ValueError for nu <= 0, tau <= 0 or non-finite input (numpy path).
     See chapter "Deriving the mapping g".
+
+    Accuracy: errors relative to sqrt(xi~) (mean) and xi~ (variance) are at float64 rounding level everywhere
+    tested (the theorem domains and |mu omega| <= 50, 1e-6 <= nu tau <= 1e4). Relative to nu~ itself, the
+    variance nu~ = xi~ - mu~^2 loses about 1e-16 (mu omega)^2 / (nu tau) when |mu omega| >> sqrt(nu tau) (a nearly
+    deterministic input far from 0; it can even come out slightly negative there), and below nu tau = 0.01 with
+    mu omega / sqrt(2 nu tau) < -6 the negative-part differences lose about 1e-16 / (mu omega)^2 relative.
     """
     m, s2, _, _ = _prepare(mu, nu, omega, tau, alpha, lam)
     _, mu_t, xi_t = _moments(m, s2, alpha, lam)
