@@ -229,3 +229,17 @@ def test_derivative_found_values_are_lower_bounds_at_a_point():
     exact = 0.61549600867778126  # |dS/dtau| at the point, 50-digit mpmath (review script)
     certs = T.certify_derivative_bounds((1.0, 1.0, 1.0, exact * (1 + 1e-14)), domain=dom)
     assert certs[3].best_value <= exact * (1 + 1e-15) and not certs[3].refuted
+
+
+@pytest.mark.parametrize("tight_certified, code", [(True, 0), (False, 1)])
+def test_cli_closing_only_with_tighter_bounds_needs_them_certified(monkeypatch, capsys, tight_certified, code):
+    """--paper-grid --no-certificates: when only the tighter derivative bounds close the argument, the run must
+    certify those bounds itself before exiting 0."""
+    real = T.paper_grid_check
+    monkeypatch.setattr(T, "paper_grid_check", lambda **kw: dataclasses.replace(real(**kw), closes=False,
+                                                                                 closes_tight=True))
+    cert = T.certify_derivative_bounds(T.TIGHT_DERIVATIVE_BOUNDS)
+    monkeypatch.setattr(T, "certify_derivative_bounds", lambda *a, **kw: [
+        dataclasses.replace(c, certified=tight_certified) for c in cert])
+    assert T.main(["--paper-grid", "--coarsen", "64", "--no-certificates"]) == code
+    assert f"tighter derivative bounds certified in this run: {tight_certified}" in capsys.readouterr().out
