@@ -163,6 +163,36 @@ def _moments(m, s2, alpha, lam):
     return p, mu_t, xi_t
 
 
+_CENTERED_U = 3.0  # from u = m / s = 3 on, nu~ is computed in centred form (xi~ - mu~^2 would cancel)
+
+
+def _variance(p, m, s2, mu_t, xi_t, alpha, lam):
+    """nu~ = Var(selu(z)): xi~ - mu~^2, or, for u >= 3, the centred form without cancellation.
+
+    With f(z) = selu(z) / lam = z + h(z), h(z) = (alpha (e^z - 1) - z) 1{z<=0}, Var f = s2 + 2 Cov(z, h) + Var h,
+    and Cov(z, h) = s2 (alpha E1 - Phi(-u)), E[h] = alpha q - m Phi(-u) + s phi(u), E[h^2] = alpha^2 t
+    - 2 alpha (m q + s2 E1) + (m^2 + s2) Phi(-u) - m s phi(u): every h-term is a small tail quantity when u is
+    large, where xi~ - mu~^2 loses about 1e-16 u^2 relative (see chapter "Deriving the mapping g").
+    """
+    direct = xi_t - mu_t * mu_t
+    use = p.u >= _CENTERED_U
+
+    def centred(m, s2, s, phi, phi_neg, e1, q, t):
+        e_h = alpha * q - m * phi_neg + s * phi
+        e_h2 = alpha * alpha * t - 2.0 * alpha * (m * q + s2 * e1) + (m * m + s2) * phi_neg - m * s * phi
+        return lam * lam * (s2 + 2.0 * s2 * (alpha * e1 - phi_neg) + e_h2 - e_h * e_h)
+
+    parts = (m, s2, p.s, p.phi, p.Phi_neg, p.e1, p.q, p.t)
+    if not any(type(v).__module__.startswith("torch") for v in (m, s2)):  # numpy: centred form only where used
+        use = np.asarray(use)
+        if not use.any():
+            return direct
+        out = np.array(np.broadcast_to(direct, use.shape), dtype=np.float64)
+        out[use] = centred(*(np.broadcast_to(v, use.shape)[use] for v in parts))
+        return out[()] if out.ndim == 0 else out
+    return ops_for(m, s2).where(use, centred(*parts), direct)  # torch: both forms, selected (differentiable)
+
+
 def _validate(mu, nu, omega, tau, alpha, lam) -> None:
     check_finite("mu", mu, "mean of the incoming activations")
     check_finite("omega", omega, "sum of the weights, n * mean(w)")
@@ -189,14 +219,14 @@ def mean_var_map(mu: Any, nu: Any, omega: Any = 0.0, tau: Any = 1.0, alpha: floa
     See chapter "Deriving the mapping g".
 
     Accuracy: errors relative to sqrt(xi~) (mean) and xi~ (variance) are at float64 rounding level everywhere
-    tested (the theorem domains and |mu omega| <= 50, 1e-6 <= nu tau <= 1e4). Relative to nu~ itself, the
-    variance nu~ = xi~ - mu~^2 loses about 1e-16 (mu omega)^2 / (nu tau) when |mu omega| >> sqrt(nu tau) (a nearly
-    deterministic input far from 0; it can even come out slightly negative there), and below nu tau = 0.01 with
-    mu omega / sqrt(2 nu tau) < -6 the negative-part differences lose about 1e-16 / (mu omega)^2 relative.
+    tested (the theorem domains and |mu omega| <= 50, 1e-6 <= nu tau <= 1e4). For mu omega >= 3 sqrt(nu tau) the
+    variance is computed in centred form, so it stays accurate relative to nu~ itself for nearly deterministic
+    positive inputs. Below nu tau = 0.01 with mu omega / sqrt(2 nu tau) < -6 the negative-part differences lose
+    about 1e-16 / (mu omega)^2 relative (outside the tested range).
     """
     m, s2, _, _ = _prepare(mu, nu, omega, tau, alpha, lam)
-    _, mu_t, xi_t = _moments(m, s2, alpha, lam)
-    return mu_t, xi_t - mu_t * mu_t
+    p, mu_t, xi_t = _moments(m, s2, alpha, lam)
+    return mu_t, _variance(p, m, s2, mu_t, xi_t, alpha, lam)
 
 
 def second_moment_map(mu: Any, nu: Any, omega: Any = 0.0, tau: Any = 1.0, alpha: float = ALPHA_01,

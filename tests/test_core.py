@@ -324,3 +324,15 @@ def test_iterate_map_rejects_bad_starting_points():
         iterate_map(0.0, -1.0, 3)
     with pytest.raises(ValueError, match="mu"):
         iterate_map(float("nan"), 1.0, 3)
+
+
+@pytest.mark.parametrize("m, s2", [(10.0, 1e-6), (300.0, 1e-16), (1.0, 1e-4), (2.0, 0.3), (5.0, 0.5)])
+def test_variance_is_accurate_relative_to_itself_for_nearly_deterministic_inputs(m, s2):
+    """mu*omega >> sqrt(nu*tau): xi~ - mu~^2 cancelled (1.3e-8 relative at (10, 1e-6), negative at (300, 1e-16));
+    the centred form keeps nu~ at rounding level relative to nu~ itself."""
+    exact = mean_var_map_mpmath(m, s2, 1.0, 1.0, dps=60)[1]
+    got = mean_var_map(m, s2, 1.0, 1.0)[1]
+    assert got > 0 and abs((mpmath.mpf(float(got)) - exact) / exact) < 1e-14
+    torch_got = mean_var_map(torch.tensor(m, dtype=torch.float64), torch.tensor(s2, dtype=torch.float64), 1.0, 1.0)[1]
+    assert abs(float(torch_got) / float(got) - 1) < 1e-13
+    assert np.all(iterate_map(m, s2, 3, omega=1.0)[:, 1] > 0)  # used to stop on a negative variance
