@@ -39,7 +39,7 @@ def _numpy_ops() -> SimpleNamespace:
     from scipy import special
 
     return SimpleNamespace(
-        exp=np.exp, sqrt=np.sqrt, erfc=special.erfc, erfcx=special.erfcx, where=np.where,
+        exp=np.exp, expm1=np.expm1, sqrt=np.sqrt, erfc=special.erfc, erfcx=special.erfcx, where=np.where,
         minimum=np.minimum, maximum=np.maximum,
     )
 
@@ -48,7 +48,8 @@ def _torch_ops() -> SimpleNamespace:
     import torch
 
     return SimpleNamespace(
-        exp=torch.exp, sqrt=torch.sqrt, erfc=torch.special.erfc, erfcx=torch.special.erfcx, where=torch.where,
+        exp=torch.exp, expm1=torch.expm1, sqrt=torch.sqrt, erfc=torch.special.erfc, erfcx=torch.special.erfcx,
+        where=torch.where,
         minimum=lambda a, b: torch.clamp(a, max=b), maximum=lambda a, b: torch.clamp(a, min=b),
     )
 
@@ -118,6 +119,38 @@ def _negative_part_series(ops, x0: Any, delta: Any, gauss: Any) -> tuple[Any, An
     return half_gauss * q, half_gauss * r, half_gauss * t
 
 
+_TAIL_U = 8.0  # far-negative forms where (m + 2 s2) / s <= -8: the tails above 0 are below 1e-15 (the Taylor
+# series covers |u| <= 6 sqrt(2) ~ 8.5 for small s2, so the two overlap; a nearer cut-off would leave tails
+# large enough that their second differences cancel)
+
+
+def _positive_tails(ops, m: Any, s2: Any, s: Any) -> SimpleNamespace:
+    """Expectations over z > 0 for z ~ N(m, s2): small tail quantities when m << -s (no cancellation there).
+
+    P = P(z > 0), Pe = E[e^z 1{z>0}], Pe2 = E[e^2z 1{z>0}], Pz = E[z 1{z>0}], Pz2 = E[z^2 1{z>0}],
+    Pze = E[z e^z 1{z>0}].
+    """
+    u, u1, u2 = m / s, (m + s2) / s, (m + 2.0 * s2) / s
+    phi, phi1 = _INV_SQRT_2PI * ops.exp(-0.5 * u * u), _INV_SQRT_2PI * ops.exp(-0.5 * u1 * u1)
+    big = 0.5 * ops.erfc(-u / _SQRT2)
+    big1 = 0.5 * ops.erfc(-u1 / _SQRT2)
+    big2 = 0.5 * ops.erfc(-u2 / _SQRT2)
+    ea = ops.exp(m + 0.5 * s2)
+    return SimpleNamespace(P=big, Pe=ea * big1, Pe2=ops.exp(2.0 * m + 2.0 * s2) * big2, Pz=m * big + s * phi,
+                           Pz2=(m * m + s2) * big + m * s * phi, Pze=ea * ((m + s2) * big1 + s * phi1))
+
+
+def _far_negative(ops, m: Any, s2: Any, s: Any) -> tuple[Any, Any, Any, SimpleNamespace]:
+    """q, r, t for m << -s as expm1 forms minus positive tails: q = expm1(a) - E[(e^z - 1) 1{z>0}],
+    t = expm1(a)^2 + e^(2m+s2) expm1(s2) - E[(e^z - 1)^2 1{z>0}], r = t + q, with a = m + s2/2. The direct
+    differences of O(1) terms lose about 1e-16/|a| relative when the whole distribution sits just below 0."""
+    tails = _positive_tails(ops, m, s2, s)
+    em1 = ops.expm1(m + 0.5 * s2)
+    q = em1 - (tails.Pe - tails.P)
+    t = em1 * em1 + ops.exp(2.0 * m + s2) * ops.expm1(s2) - (tails.Pe2 - 2.0 * tails.Pe + tails.P)
+    return q, t + q, t, tails
+
+
 def gaussian_pieces(m: Any, s2: Any) -> SimpleNamespace:
     """Building blocks shared by g and its Jacobian for z ~ N(m, s2) (see the module docstring).
 
@@ -126,6 +159,11 @@ def gaussian_pieces(m: Any, s2: Any) -> SimpleNamespace:
     differences of O(1) terms when s is small; there they are evaluated by `_negative_part_series`.
     """
     ops = ops_for(m, s2)
+    if ops is not _NP:  # torch: Python numbers beside tensors become tensors of the same dtype and device
+        import torch
+
+        ref = m if isinstance(m, torch.Tensor) else s2
+        m, s2 = (torch.as_tensor(v, dtype=ref.dtype, device=ref.device) for v in (m, s2))
     s = ops.sqrt(s2)
     u = m / s
     gauss = ops.exp(-0.5 * u * u)  # exp(-u^2/2) = sqrt(2 pi) phi(u)
@@ -152,6 +190,18 @@ def gaussian_pieces(m: Any, s2: Any) -> SimpleNamespace:
         x0c = ops.minimum(ops.maximum(x0, -_SERIES_X0), _SERIES_X0)
         qs, rs, ts = _negative_part_series(ops, x0c, ops.minimum(s, 1.0) / _SQRT2, gauss)
         q, r, t = ops.where(use_series, qs, q), ops.where(use_series, rs, r), ops.where(use_series, ts, t)
+    far = (m + 2.0 * s2) <= -_TAIL_U * s
+    if isinstance(far, (np.ndarray, bool, np.bool_)):
+        far = np.asarray(far)
+        if far.any():
+            q, r, t = (np.array(np.broadcast_to(v, far.shape), dtype=np.float64) for v in (q, r, t))
+            mf, s2f, sf = (np.broadcast_to(v, far.shape)[far] for v in (m, s2, s))
+            q[far], r[far], t[far] = _far_negative(ops, mf, s2f, sf)[:3]
+            if q.ndim == 0:
+                q, r, t = q[()], r[()], t[()]
+    else:  # torch: both forms; m clamped into the far region for the unused branch so that it stays finite
+        qf, rf, tf, _ = _far_negative(ops, ops.minimum(m, -_TAIL_U * s - 2.0 * s2), s2, s)
+        q, r, t = ops.where(far, qf, q), ops.where(far, rf, r), ops.where(far, tf, t)
     return SimpleNamespace(s=s, u=u, phi=_INV_SQRT_2PI * gauss, Phi=big_phi, Phi_neg=big_phi_neg, e1=e1, e2=e2,
                            q=q, r=r, t=t)
 
@@ -167,30 +217,72 @@ _CENTERED_U = 3.0  # from u = m / s = 3 on, nu~ is computed in centred form (xi~
 
 
 def _variance(p, m, s2, mu_t, xi_t, alpha, lam):
-    """nu~ = Var(selu(z)): xi~ - mu~^2, or, for u >= 3, the centred form without cancellation.
+    """nu~ = Var(selu(z)): xi~ - mu~^2, or one of two centred forms where that subtraction would cancel.
 
-    With f(z) = selu(z) / lam = z + h(z), h(z) = (alpha (e^z - 1) - z) 1{z<=0}, Var f = s2 + 2 Cov(z, h) + Var h,
-    and Cov(z, h) = s2 (alpha E1 - Phi(-u)), E[h] = alpha q - m Phi(-u) + s phi(u), E[h^2] = alpha^2 t
-    - 2 alpha (m q + s2 E1) + (m^2 + s2) Phi(-u) - m s phi(u): every h-term is a small tail quantity when u is
-    large, where xi~ - mu~^2 loses about 1e-16 u^2 relative (see chapter "Deriving the mapping g").
+    With f(z) = selu(z) / lam and z ~ N(m, s2):
+
+    * u = m / s >= 3 (mass above 0): f = z + h, h = (alpha (e^z - 1) - z) 1{z<=0}, Var f = s2 + 2 Cov(z, h) + Var h
+      with Cov(z, h) = s2 (alpha E1 - Phi(-u)), E[h] = alpha q - m Phi(-u) + s phi(u) and E[h^2] = alpha^2 t
+      - 2 alpha (m q + s2 E1) + (m^2 + s2) Phi(-u) - m s phi(u): small tail terms next to s2.
+    * u <= -3 (mass below 0): f = alpha (e^z - 1) + k, k = (z - alpha (e^z - 1)) 1{z>0}, Var f = alpha^2
+      e^(2m+s2) expm1(s2) + 2 alpha Cov(e^z, k) + Var k, with tail terms over z > 0 (:func:`_positive_tails`);
+      used where the rounding of those tail terms is below that of xi~ (estimated from their magnitudes).
+
+    xi~ - mu~^2 loses about 1e-16 xi~ / nu~ relative: up to 1e-8 at (m, s2) = (10, 1e-6) and everything at
+    (-50, 14), where nu~ ~ 1e-31 next to mu~^2 ~ 3 (see chapter "Deriving the mapping g").
     """
     direct = xi_t - mu_t * mu_t
-    use = p.u >= _CENTERED_U
+    use_pos = p.u >= _CENTERED_U
+    use_neg = p.u <= -_CENTERED_U
 
-    def centred(m, s2, s, phi, phi_neg, e1, q, t):
+    def centred_positive(m, s2, s, phi, phi_neg, e1, q, t):
         e_h = alpha * q - m * phi_neg + s * phi
         e_h2 = alpha * alpha * t - 2.0 * alpha * (m * q + s2 * e1) + (m * m + s2) * phi_neg - m * s * phi
         return lam * lam * (s2 + 2.0 * s2 * (alpha * e1 - phi_neg) + e_h2 - e_h * e_h)
 
-    parts = (m, s2, p.s, p.phi, p.Phi_neg, p.e1, p.q, p.t)
-    if not any(type(v).__module__.startswith("torch") for v in (m, s2)):  # numpy: centred form only where used
-        use = np.asarray(use)
-        if not use.any():
-            return direct
-        out = np.array(np.broadcast_to(direct, use.shape), dtype=np.float64)
-        out[use] = centred(*(np.broadcast_to(v, use.shape)[use] for v in parts))
-        return out[()] if out.ndim == 0 else out
-    return ops_for(m, s2).where(use, centred(*parts), direct)  # torch: both forms, selected (differentiable)
+    def centred_negative(m, s2, s, xi):
+        ops = ops_for(m, s2)
+        tl = _positive_tails(ops, m, s2, s)
+        ea = ops.exp(m + 0.5 * s2)
+        e_k = tl.Pz - alpha * (tl.Pe - tl.P)
+        e_ek = tl.Pze - alpha * (tl.Pe2 - tl.Pe)
+        e_k2 = tl.Pz2 - 2.0 * alpha * (tl.Pze - tl.Pz) + alpha * alpha * (tl.Pe2 - 2.0 * tl.Pe + tl.P)
+        var = lam * lam * (alpha * alpha * ops.exp(2.0 * m + s2) * ops.expm1(s2)
+                           + 2.0 * alpha * (e_ek - ea * e_k) + e_k2 - e_k * e_k)
+        # magnitude of what the tail differences are made of: their rounding error is ~1e-16 times this
+        size = (abs(tl.Pz2) + 2.0 * alpha * (abs(tl.Pze) + abs(tl.Pz)) + (alpha * alpha + 2.0 * alpha * alpha)
+                * (tl.Pe2 + 2.0 * tl.Pe + tl.P) + 2.0 * alpha * (abs(tl.Pze) + ea * (abs(tl.Pz) + alpha
+                                                                                   * (tl.Pe + tl.P))))
+        return var, lam * lam * size < xi
+
+    torch_in = any(type(v).__module__.startswith("torch") for v in (m, s2))
+    if torch_in:
+        import torch
+
+        m, s2, s, direct, xi = torch.broadcast_tensors(*(torch.as_tensor(v, dtype=direct.dtype, device=direct.device)
+                                                          for v in (m, s2, p.s, direct, xi_t)))
+        pieces = torch.broadcast_tensors(*(torch.as_tensor(v, dtype=direct.dtype, device=direct.device)
+                                           for v in (p.phi, p.Phi_neg, p.e1, p.q, p.t)))
+        use_pos, use_neg = torch.broadcast_to(use_pos, m.shape), torch.broadcast_to(use_neg, m.shape)
+        out = direct.clone()  # masked assignment: the other forms are never evaluated where they could overflow
+        if bool(use_pos.any()):
+            out[use_pos] = centred_positive(m[use_pos], s2[use_pos], s[use_pos], *(v[use_pos] for v in pieces))
+        if bool(use_neg.any()):
+            var, better = centred_negative(m[use_neg], s2[use_neg], s[use_neg], xi[use_neg])
+            out[use_neg] = torch.where(better, var, direct[use_neg])
+        return out
+    shape = np.broadcast_shapes(np.shape(direct), np.shape(use_pos))
+    use_pos, use_neg = np.broadcast_to(use_pos, shape), np.broadcast_to(use_neg, shape)
+    if not (use_pos.any() or use_neg.any()):
+        return direct
+    out = np.array(np.broadcast_to(direct, shape), dtype=np.float64)
+    if use_pos.any():
+        parts = (m, s2, p.s, p.phi, p.Phi_neg, p.e1, p.q, p.t)
+        out[use_pos] = centred_positive(*(np.broadcast_to(v, shape)[use_pos] for v in parts))
+    if use_neg.any():
+        var, better = centred_negative(*(np.broadcast_to(v, shape)[use_neg] for v in (m, s2, p.s, xi_t)))
+        out[use_neg] = np.where(better, var, out[use_neg])
+    return out[()] if out.ndim == 0 else out
 
 
 def _validate(mu, nu, omega, tau, alpha, lam) -> None:
@@ -218,11 +310,9 @@ def mean_var_map(mu: Any, nu: Any, omega: Any = 0.0, tau: Any = 1.0, alpha: floa
     and stays on their device). Raises ValueError for nu <= 0, tau <= 0 or non-finite input (numpy path).
     See chapter "Deriving the mapping g".
 
-    Accuracy: errors relative to sqrt(xi~) (mean) and xi~ (variance) are at float64 rounding level everywhere
-    tested (the theorem domains and |mu omega| <= 50, 1e-6 <= nu tau <= 1e4). For mu omega >= 3 sqrt(nu tau) the
-    variance is computed in centred form, so it stays accurate relative to nu~ itself for nearly deterministic
-    positive inputs. Below nu tau = 0.01 with mu omega / sqrt(2 nu tau) < -6 the negative-part differences lose
-    about 1e-16 / (mu omega)^2 relative (outside the tested range).
+    Accuracy: nu~ relative to itself and mu~ relative to sqrt(xi~) stay below 1e-12 against 150-digit mpmath on
+    a grid over -50 <= mu omega <= 50 and 1e-16 <= nu tau <= 1e4 (tests/test_core.py); nearly deterministic
+    inputs far from 0 use centred forms of the variance and expm1 forms of the negative part (`_variance`).
     """
     m, s2, _, _ = _prepare(mu, nu, omega, tau, alpha, lam)
     p, mu_t, xi_t = _moments(m, s2, alpha, lam)

@@ -336,3 +336,30 @@ def test_variance_is_accurate_relative_to_itself_for_nearly_deterministic_inputs
     torch_got = mean_var_map(torch.tensor(m, dtype=torch.float64), torch.tensor(s2, dtype=torch.float64), 1.0, 1.0)[1]
     assert abs(float(torch_got) / float(got) - 1) < 1e-13
     assert np.all(iterate_map(m, s2, 3, omega=1.0)[:, 1] > 0)  # used to stop on a negative variance
+
+
+def test_map_is_accurate_relative_to_itself_on_a_wide_grid():
+    """nu~ to 1e-12 relative to itself (mu~ relative to sqrt(xi~)) against 150-digit mpmath, -50 <= m <= 50,
+    1e-16 <= s2 <= 1e4
+    (omega = tau = 1), including nearly deterministic inputs just below 0 and far below 0 (regressions: 2.5e-2
+    at (-8.5e-8, 1e-16), 1.2e-7 at (-4.4e-6, 1.9e-12), nu~ = 4e-16 instead of 1.1e-31 at (-50, 13.9))."""
+    ms = np.concatenate([-np.logspace(-8, np.log10(50), 7), [0.0], np.logspace(-8, np.log10(50), 7)])
+    points = [(m, s2) for m in ms for s2 in np.logspace(-16, 4, 6)]
+    points += [(-8.5e-8, 1e-16), (-4.420328499885052e-06, 1.9306977288832456e-12), (-50.1, 13.9), (-6.58, 0.518),
+               (-1.0, 0.005), (-7.62e-8, 1e-16)]
+    worst = [0.0, 0.0]
+    for m, s2 in points:
+        exact = mean_var_map_mpmath(float(m), float(s2), 1.0, 1.0, dps=150)
+        mu_e, nu_e = exact[0], exact[1]
+        mu_g, nu_g = mean_var_map(float(m), float(s2), 1.0, 1.0)
+        # mu~ passes through 0 at the fixed point (alpha01 is defined by it): measured against sqrt(xi~)
+        worst[0] = max(worst[0], float(abs(mpmath.mpf(float(mu_g)) - mu_e) / mpmath.sqrt(nu_e + mu_e ** 2)))
+        worst[1] = max(worst[1], float(abs((mpmath.mpf(float(nu_g)) - nu_e) / nu_e)))
+    assert max(worst) < 1e-12, worst
+    m = torch.tensor([p[0] for p in points[-6:]], dtype=torch.float64, requires_grad=True)
+    s2 = torch.tensor([p[1] for p in points[-6:]], dtype=torch.float64)
+    mu_t, nu_t = mean_var_map(m, s2, 1.0, 1.0)
+    np.testing.assert_allclose(nu_t.detach().numpy(), mean_var_map(m.detach().numpy(), s2.numpy(), 1.0, 1.0)[1],
+                               rtol=1e-12)
+    (mu_t.sum() + nu_t.sum()).backward()
+    assert torch.isfinite(m.grad).all()
