@@ -79,11 +79,12 @@ def forward_statistics(activation: str, depth: int = 64, width: int = 512, n_sam
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one thread: the same sums in the same order on every machine, and no contention
     try:
-        x = torch.randn(n_samples, width, generator=gen, dtype=tdtype)
+        # drawn in float64 and rounded to dtype: float32 and float64 runs see the same numbers (dtype is precision only)
+        x = torch.randn(n_samples, width, generator=gen, dtype=torch.float64).to(tdtype)
         means, stds, seconds = [], [], []
         for layer in range(depth + 1):
             if layer > 0:
-                w = torch.randn(width, width, generator=gen, dtype=tdtype) * scale
+                w = (torch.randn(width, width, generator=gen, dtype=torch.float64) * scale).to(tdtype)
                 x = f(x @ w)
             x64 = x.double()
             means.append(x64.mean().item())

@@ -179,3 +179,12 @@ def test_uci_dataset_with_its_own_test_file_keeps_that_split(tmp_path):
     assert len(ds.y_test) == 10 and len(ds.y_train) + len(ds.y_val) == 20
     raw_test_f0 = ds.X_test[:, 0] * 1  # standardised with train statistics: train f0 is constant 0
     assert np.all(raw_test_f0 == raw_test_f0[0]) and raw_test_f0[0] != ds.X_train[0, 0]
+
+
+def test_nested_folds_depend_on_the_seed_only():
+    y = np.array([0] * 40 + [1] * 20)
+    same = data.nested_folds(y, seed=3), data.nested_folds(y, seed=3)
+    other = data.nested_folds(y, seed=4)
+    assert all(np.array_equal(a[2], b[2]) for a, b in zip(*same))
+    assert any(not np.array_equal(a[2], b[2]) for a, b in zip(same[0], other))
+    assert not all(np.array_equal(t, np.sort(t)) and t[-1] - t[0] == len(t) - 1 for _, _, t in same[0])  # shuffled

@@ -72,3 +72,16 @@ def test_weight_drift_records_every_layer_and_learns():
     assert out["stats"][2][1]["tau_mean"] != out["stats"][0][1]["tau_mean"]
     rows = layer_weight_stats(torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.SELU(), torch.nn.Linear(3, 2)))
     assert [0 <= r["frac_in_box"] <= 1 for r in rows] == [True, True]
+
+
+def test_layer_weight_stats_counts_units_in_theorem_1_box_exactly():
+    """Four hand-made units with known (omega, tau): in the box; tau out; omega out; both out."""
+    lin = torch.nn.Linear(2, 4, bias=False)
+    with torch.no_grad():  # rows w give omega = w1 + w2, tau = w1^2 + w2^2
+        lin.weight.copy_(torch.tensor([[0.7, -0.7], [0.8, -0.8], [0.75, -0.5], [0.9, 0.9]]))
+    # tau: 0.98 (in), 1.28 (out), 0.8125 (out), 1.62 (out); omega: 0 (in), 0 (in), 0.25 (out), 1.8 (out)
+    (row,) = layer_weight_stats(torch.nn.Sequential(lin))
+    assert row["frac_tau_in_box"] == 0.25 and row["frac_omega_in_box"] == 0.5 and row["frac_in_box"] == 0.25
+    assert row["tau_min"] == pytest.approx(0.8125) and row["tau_max"] == pytest.approx(1.62)
+    np.testing.assert_array_equal(in_theorem1_box([0.0, 0.0, 0.25, 0.05], [0.98, 1.28, 1.0, 0.96]),
+                                  [True, False, False, True])

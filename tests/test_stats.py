@@ -137,3 +137,26 @@ def test_wilcoxon_ties_equal_differences_that_float_arithmetic_separates():
     assert len(set(np.abs(a - b))) > 2  # float arithmetic has split the ties
     expected = wilcoxon(exact).pvalue  # the exact differences: ties shared
     assert stats.wilcoxon_p(a, b) == pytest.approx(expected, rel=1e-12)
+
+
+def test_one_sided_wilcoxon_follows_the_direction_of_the_alternative():
+    a, b = [0.9, 0.8, 0.7, 0.6], [0.1, 0.2, 0.3, 0.4]  # a better on all 4 datasets
+    assert stats.wilcoxon_p(a, b, "greater") == pytest.approx(1 / 16, rel=1e-12)
+    assert stats.wilcoxon_p(a, b, "less") == pytest.approx(1.0, rel=1e-12)
+    assert stats.wilcoxon_p(b, a, "less") == pytest.approx(1 / 16, rel=1e-12)
+
+
+def test_wilcoxon_discards_zero_differences_and_drops_pairs_missing_on_either_side():
+    d = np.array([0.0, 0.0, 0.1, 0.2, 0.3, -0.4, 0.5])
+    b = np.full(d.size, 0.5)
+    assert stats.wilcoxon_p(b + d, b) == pytest.approx(_enumerated_two_sided_p(d[2:]), rel=1e-12)
+    x, y = b + d, b.copy()
+    y[2] = np.nan  # missing in b: that pair goes, the rest is tested
+    assert stats.wilcoxon_p(x, y) == pytest.approx(_enumerated_two_sided_p(d[3:]), rel=1e-12)
+
+
+def test_worst_policy_ties_several_missing_results_and_infinities_are_rejected():
+    acc = np.array([[0.9, np.nan, 0.5, np.nan]])
+    np.testing.assert_array_equal(stats.ranks(acc, nan_policy="worst"), [[1, 3.5, 2, 3.5]])
+    with pytest.raises(ValueError, match="inf|finite"):
+        stats.ranks(np.array([[0.9, np.inf, 0.5]]))

@@ -149,6 +149,10 @@ def test_sweep_result_holds_runs_accuracy_comparison_and_provenance(serial_resul
     assert len(res["runs"]) == 2 * 3
     datasets, methods, acc = tabular.accuracy_table(res)
     assert datasets == ["iris", "wine"] and acc.shape == (2, 3)
+    for i, d in enumerate(datasets):  # the table is the runs' test accuracies, dataset x method, in that order
+        for j, m in enumerate(methods):
+            (run,) = [r for r in res["runs"] if r["dataset"] == d and r["method"] == m]
+            assert acc[i, j] == res["accuracy"][d][m] == round(run["test_accuracy"], 12)
     rows = res["comparison"]
     assert rows == stats.compare(acc, methods)
     assert sorted(r["avg_rank"] for r in rows) == sorted(stats.average_ranks(acc))
@@ -298,3 +302,28 @@ def test_grid_search_ranks_settings_by_the_smoothed_validation_score(monkeypatch
         out = tabular.run_task({"dataset": "iris", "method": "SNN", "seed": 0, "config": cfg})
         assert out["params"]["depth"] == chosen, smooth
     np.testing.assert_allclose(tabular.smoothed([0.5, 0.9, 0.5, 0.5], 3), [0.5, 0.7, 0.633333333, 0.633333333])
+
+
+def test_accuracy_table_keeps_datasets_as_rows_and_methods_as_columns():
+    result = {"datasets": ["d1", "d2"], "methods": ["A", "B"],
+              "accuracy": {"d1": {"A": 0.9, "B": 0.1}, "d2": {"A": 0.8, "B": 0.2}}}
+    datasets, methods, acc = tabular.accuracy_table(result)
+    assert (datasets, methods) == (["d1", "d2"], ["A", "B"])
+    np.testing.assert_array_equal(acc, [[0.9, 0.1], [0.8, 0.2]])
+
+
+def test_fnn_run_reports_the_scores_of_the_epoch_it_selects(monkeypatch):
+    """_train_fnn: the epoch with the best (smoothed) validation score, and the test score of *that* epoch."""
+    scripted = iter([0.5, 0.1, 0.9, 0.2, 0.6, 0.3])  # (validation, test) per epoch: best validation at epoch 2
+    monkeypatch.setattr(tabular, "score", lambda y, scores, metric: next(scripted))
+    cfg = tabular.SweepConfig(grid=dict(TINY.grid), epochs=3, batch_size=32)
+    out = tabular.run_task({"dataset": "iris", "method": "SNN", "seed": 0, "config": cfg})
+    assert (out["val_accuracy"], out["test_accuracy"], out["epoch"]) == (0.9, 0.2, 2)
+
+
+def test_sweep_averages_test_accuracy_over_seeds():
+    res = tabular.run_sweep(["iris"], ["SNN", "LogReg"], seeds=(0, 1), config=TINY, engine="serial", progress=False)
+    for m in ("SNN", "LogReg"):
+        runs = [r["test_accuracy"] for r in res["runs"] if r["method"] == m]
+        assert len(runs) == 2 and runs[0] != runs[1]  # the seeds differ, so mean, max and min all differ
+        assert res["accuracy"]["iris"][m] == round(float(np.mean(runs)), 12)

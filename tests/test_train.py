@@ -232,8 +232,9 @@ def test_cuda_graph_and_streams_train_like_the_eager_loop():
     assert set(diffs) == set(check.MODES) and max(diffs.values()) <= 1e-4, diffs
 
 
-def test_the_cuda_check_runs_its_comparison_on_any_device():
-    """The GPU check's logic, exercised here on the CPU (where every mode is the eager loop: differences 0)."""
+def test_the_cuda_check_detects_a_mode_that_trains_differently(monkeypatch):
+    """The GPU check's comparison, exercised on the CPU: a mode that really changes training (momentum) must
+    show up as a difference; on the CPU the graph/stream switches are no-ops and must show none."""
     import importlib.util
     from pathlib import Path
 
@@ -241,7 +242,10 @@ def test_the_cuda_check_runs_its_comparison_on_any_device():
     spec = importlib.util.spec_from_file_location("check_cuda_training", path)
     check = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(check)
-    assert check.max_relative_differences("cpu", epochs=2) == {name: 0.0 for name in check.MODES}
+    monkeypatch.setitem(check.MODES, "momentum", {"momentum": 0.5})
+    diffs = check.max_relative_differences("cpu", epochs=2)
+    assert diffs["momentum"] > 1e-3
+    assert all(diffs[name] == 0.0 for name in ("eager", "graph", "graph+streams", "eager+streams"))
 
 
 def test_unstacked_sweep_trains_each_member_once_and_like_the_stacked_one():
@@ -316,3 +320,24 @@ def test_checkpoints_are_specific_to_the_data_and_never_shorten_a_run(tmp_path):
     assert other[0]["loss"] == fresh[0]["loss"] and len(list(tmp_path.glob("sweep-*.pt"))) == 2
     with pytest.raises(ValueError, match="epochs must be >= the 4 epochs"):
         train_sweep(members, _ds(X, y), cfg(epochs=2, checkpoint_every=2), checkpoint_dir=tmp_path)
+
+
+def test_a_diverged_member_keeps_its_last_finite_weights():
+    """After the step in which its loss became NaN/inf, a member is never updated again: its weights stay
+    finite and equal from then on (the others train)."""
+    from snnlib.train import build_networks
+
+    X, y = toy()
+    members = [Member("SNN", 3, 16, seed=2, lr=1e4), Member("SNN", 3, 16, seed=1, lr=0.05)]
+    (net, idx), = build_networks(members, 12, 3)
+    assert idx == [0, 1]
+    snapshots = {}
+
+    def snap(epoch, _res):
+        snapshots[epoch] = [p[0].detach().clone() for p in net.parameters()]
+
+    res = train_networks(net, [1e4, 0.05], X, y, cfg(epochs=4), callback=snap)
+    assert res.diverged_epoch[0] == 1 and res.diverged_epoch[1] is None
+    for p, first in zip(net.parameters(), snapshots[1]):
+        assert torch.isfinite(p[0]).all() and torch.equal(p[0], first)
+    assert res.loss[1][-1] < res.loss[1][0]
