@@ -167,10 +167,14 @@ def gaussian_pieces(m: Any, s2: Any) -> SimpleNamespace:
     s = ops.sqrt(s2)
     u = m / s
     gauss = ops.exp(-0.5 * u * u)  # exp(-u^2/2) = sqrt(2 pi) phi(u)
-    # Phi(u) and Phi(-u) straight from erfc, accurate in both tails; no abs(u), whose autograd derivative at
-    # u = 0 is 0 (that made torch derivatives wrong at mu * omega = 0, i.e. at the fixed point)
-    big_phi = 0.5 * ops.erfc(-u / _SQRT2)  # Phi(u)
-    big_phi_neg = 0.5 * ops.erfc(u / _SQRT2)  # Phi(-u)
+    if ops is _NP:  # one erfc: the tail Phi(-|u|) is exact and 1 - tail needs no cancellation
+        tail = 0.5 * ops.erfc(np.abs(u) / _SQRT2)
+        pos = u >= 0
+        big_phi, big_phi_neg = np.where(pos, 1.0 - tail, tail), np.where(pos, tail, 1.0 - tail)
+    else:  # torch: two erfc, no abs(u), whose autograd derivative at u = 0 is 0 (that made torch derivatives
+        # wrong at mu * omega = 0, i.e. at the fixed point)
+        big_phi = 0.5 * ops.erfc(-u / _SQRT2)  # Phi(u)
+        big_phi_neg = 0.5 * ops.erfc(u / _SQRT2)  # Phi(-u)
     x1 = (m + s2) / (_SQRT2 * s)
     x2 = (m + 2.0 * s2) / (_SQRT2 * s)
     e1 = 0.5 * _exp_erfc(ops, gauss, m + 0.5 * s2, x1)
