@@ -67,3 +67,21 @@ def test_bench_train_records_a_failing_variant_and_times_the_others(tmp_path, ca
     from snnlib import experiments
 
     assert [r["method"] for r in experiments.benchmark_rows(str(out))] == ["snnlib fp32", "PyTorch tutorial loop fp32"]
+
+
+def test_gpu_session_script_dry_runs_on_the_cpu(tmp_path):
+    """The one script a lent GPU runs: every step must work, so no device time is lost on a broken script."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DEVICE": "cpu", "SUBSET": "64", "BASELINE_SUBSET": "64", "DEPTHS": "1 2",
+           "FIG1_EPOCHS": "2", "OUT": str(tmp_path), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    proc = subprocess.run(["bash", "benchmarks/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    for name in ("device.txt", "check_cuda_training.log", "bench_train.json", "figure1_digits.json"):
+        assert (tmp_path / name).is_file(), name
+    assert "OK" in (tmp_path / "check_cuda_training.log").read_text()
+    rows = json.loads((tmp_path / "bench_train.json").read_text())["rows"]
+    assert len(rows) == 7 and not any("error" in r for r in rows)  # 5 variants + the loop in fp32 and tf32
