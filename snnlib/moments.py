@@ -140,7 +140,7 @@ def _positive_tails(ops, m: Any, s2: Any, s: Any) -> SimpleNamespace:
                            Pz2=(m * m + s2) * big + m * s * phi, Pze=ea * ((m + s2) * big1 + s * phi1))
 
 
-def _far_negative(ops, m: Any, s2: Any, s: Any) -> tuple[Any, Any, Any, SimpleNamespace]:
+def _far_negative(ops, m: Any, s2: Any, s: Any) -> tuple[Any, Any, Any]:
     """q, r, t for m << -s as expm1 forms minus positive tails: q = expm1(a) - E[(e^z - 1) 1{z>0}],
     t = expm1(a)^2 + e^(2m+s2) expm1(s2) - E[(e^z - 1)^2 1{z>0}], r = t + q, with a = m + s2/2. The direct
     differences of O(1) terms lose about 1e-16/|a| relative when the whole distribution sits just below 0."""
@@ -148,7 +148,7 @@ def _far_negative(ops, m: Any, s2: Any, s: Any) -> tuple[Any, Any, Any, SimpleNa
     em1 = ops.expm1(m + 0.5 * s2)
     q = em1 - (tails.Pe - tails.P)
     t = em1 * em1 + ops.exp(2.0 * m + s2) * ops.expm1(s2) - (tails.Pe2 - 2.0 * tails.Pe + tails.P)
-    return q, t + q, t, tails
+    return q, t + q, t
 
 
 def gaussian_pieces(m: Any, s2: Any) -> SimpleNamespace:
@@ -200,11 +200,11 @@ def gaussian_pieces(m: Any, s2: Any) -> SimpleNamespace:
         if far.any():
             q, r, t = (np.array(np.broadcast_to(v, far.shape), dtype=np.float64) for v in (q, r, t))
             mf, s2f, sf = (np.broadcast_to(v, far.shape)[far] for v in (m, s2, s))
-            q[far], r[far], t[far] = _far_negative(ops, mf, s2f, sf)[:3]
+            q[far], r[far], t[far] = _far_negative(ops, mf, s2f, sf)
             if q.ndim == 0:
                 q, r, t = q[()], r[()], t[()]
     else:  # torch: both forms; m clamped into the far region for the unused branch so that it stays finite
-        qf, rf, tf, _ = _far_negative(ops, ops.minimum(m, -_TAIL_U * s - 2.0 * s2), s2, s)
+        qf, rf, tf = _far_negative(ops, ops.minimum(m, -_TAIL_U * s - 2.0 * s2), s2, s)
         q, r, t = ops.where(far, qf, q), ops.where(far, rf, r), ops.where(far, tf, t)
     return SimpleNamespace(s=s, u=u, phi=_INV_SQRT_2PI * gauss, Phi=big_phi, Phi_neg=big_phi_neg, e1=e1, e2=e2,
                            q=q, r=r, t=t)
