@@ -33,6 +33,10 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     a = parser.parse_args()
+    if a.points < 1:
+        parser.error(f"--points must be >= 1, got {a.points}")
+    if a.repeat < 1:
+        parser.error(f"--repeat must be >= 1, got {a.repeat}")
     rng = np.random.default_rng(0)
     n = a.points
     mu, omega = rng.uniform(-1, 1, n), rng.uniform(-0.1, 0.1, n)

@@ -43,6 +43,10 @@ def main() -> None:
     parser.add_argument("--coarsen", type=float, default=4.0)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error(f"--repeat must be >= 1, got {args.repeat}")
+    if not args.coarsen > 0:
+        parser.error(f"--coarsen must be > 0, got {args.coarsen}")
     bench_grid(args.coarsen, "numpy", args.repeat, jobs=1)
     bench_grid(args.coarsen / 2, "numpy", 1, jobs=os.cpu_count())
     bench_grid(max(args.coarsen, 8.0), "cpu", 1)

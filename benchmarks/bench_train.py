@@ -27,7 +27,7 @@ import torch
 from torch.nn import functional as F
 
 from snnlib.models import build_model, count_params
-from snnlib.reproducibility import write_json_atomic
+from snnlib.reproducibility import check_writable, write_json_atomic
 from snnlib.train import (
     Member,
     TrainConfig,
@@ -145,8 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("epochs", "warmup", "subset", "batch_size", "baseline_subset", "repeat"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    if not args.lr > 0 or any(d < 1 for d in args.depths):
+        parser.error(f"--lr must be > 0 and --depths >= 1, got {args.lr} and {args.depths}")
     try:
         device = pick_device(args.device)
+        if args.json:
+            check_writable(args.json, "--json")
     except ValueError as exc:
         parser.error(str(exc))
     X, y = synthetic(max(args.subset, args.baseline_subset))

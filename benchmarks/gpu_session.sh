@@ -2,7 +2,8 @@
 # The device checks of issues 3 and 5 as one script, run on a lent GPU machine (see README "Paper-scale and GPU
 # work"). Every step writes its raw output under $OUT (default: results/gpu) and is bounded by a timeout, so a
 # slow step cannot take the others down with it; the exit status is the number of failed steps.
-#   Usage:  SNNLIB_GIT_COMMIT=$(git rev-parse HEAD) bash benchmarks/gpu_session.sh
+#   Usage:  SNNLIB_GIT_COMMIT=$(git describe --always --dirty --abbrev=40) bash benchmarks/gpu_session.sh
+#   (the lent machine gets a copy of the tree without .git: the variable is the provenance of its results)
 #   Dry run on a CPU (tests/test_benchmarks.py does this): DEVICE=cpu SUBSET=64 BASELINE_SUBSET=64 DEPTHS="1 2" \
 #       FIG1_EPOCHS=2 OUT=/tmp/dry bash benchmarks/gpu_session.sh
 # Budget on an H100: about 5 minutes of steps; the theorem grid (16 s measured) is rerun only with GRID=1.

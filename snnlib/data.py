@@ -176,6 +176,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise ValueError(f"{path}: not an IDX file (bad magic number {raw[:4]!r})")
     ndim = raw[3]
+    if len(raw) < 4 + 4 * ndim:
+        raise ValueError(f"{path}: IDX header announces {ndim} dimensions but the file ends after {len(raw)} bytes")
     dims = struct.unpack(f">{ndim}i", raw[4:4 + 4 * ndim])
     dtype = np.dtype(_IDX_DTYPES[raw[2]])
     count = int(np.prod(dims)) if dims else 1
@@ -372,6 +374,9 @@ def load_uci_folder(folder: str | os.PathLike, val_fraction: float = 0.15, seed:
         return make_dataset(name, X_tr, y_tr, X_te, y_te, val_fraction, seed)
     X, y = read_uci_dataset(folder)
     train_idx, test_idx = read_uci_folds(folder, "holdout")[0]
+    bad = [int(i) for i in np.concatenate([train_idx, test_idx]) if not 0 <= i < len(y)]
+    if bad:
+        raise ValueError(f"{folder}: conxuntos.dat names rows {bad[:3]} but {name} has {len(y)} rows")
     return make_dataset(name, X[train_idx], y[train_idx], X[test_idx], y[test_idx], val_fraction, seed)
 
 
@@ -379,9 +384,12 @@ def uci_archive_root(root: str | os.PathLike | None = None, sha256: str | None =
     """Folder holding the 121 data set folders, extracted (once, member by member with path checks) from the
     verified archive."""
     archive = fetch("uci121_archive", sha256=sha256, root=root)
-    target = archive.parent / "uci121"
+    target = archive.parent / f"uci121-{sha256_of(archive)[:16]}"  # per archive: a new archive is extracted anew
     if not target.exists():
-        tmp = archive.parent / "uci121.partial"
+        import shutil
+
+        tmp = archive.parent / f"{target.name}.partial"
+        shutil.rmtree(tmp, ignore_errors=True)  # leftovers of an interrupted extraction are never merged
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(tmp, filter="data")
         os.replace(tmp, target)

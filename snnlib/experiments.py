@@ -71,8 +71,12 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     for d in depths:
         if not isinstance(d, int) or d < 1:
             raise ValueError(f"depths must be integers >= 1, got {d!r}")
+    if len(set(depths)) != len(depths):
+        raise ValueError(f"depths must be distinct, got {list(depths)!r}")
     if not seeds or any(not isinstance(s, int) or s < 0 for s in seeds):
         raise ValueError(f"seeds must be non-negative integers, got {list(seeds)!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct, got {list(seeds)!r}")
     ds = snndata.load(dataset, seed=data_seed, root=data_dir)
     width = ds.n_features if width is None else width
     members = [Member(fam, d, width, seed=s, lr=lr) for d in depths for s in seeds for fam in FIGURE1_FAMILIES]
@@ -166,9 +170,13 @@ def summarize_figure1(doc: dict[str, Any], digits: int = 3) -> dict[str, dict[st
 
 def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from snnlib.data import DatasetUnavailable
-    from snnlib.reproducibility import write_json_atomic
+    from snnlib.reproducibility import check_writable, write_json_atomic
 
     out = Path(args.out)
+    try:
+        check_writable(out / f"figure1_{args.dataset}.json")
+    except ValueError as exc:
+        parser.error(str(exc))
     checkpoint_every = args.checkpoint_every
     if checkpoint_every is None:
         checkpoint_every = FIGURE1_DEFAULTS[args.dataset]["checkpoint_every"]

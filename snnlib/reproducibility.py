@@ -30,30 +30,43 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def git_commit(path: str | os.PathLike | None = None) -> str:
-    """The current git commit (with ``-dirty`` if the tree has changes), or ``"unknown"`` outside git.
+#: Folders whose state decides a result: any change there (untracked files included) marks a commit ``-dirty``.
+SOURCE_DIRS: tuple[str, ...] = ("snnlib", "benchmarks", "tools")
 
-    The environment variable ``SNNLIB_GIT_COMMIT`` overrides it (for copies of the tree without ``.git``, such as
-    a remote GPU machine).
+
+def git_commit(path: str | os.PathLike | None = None) -> str:
+    """The commit of *this* project's checkout (``-dirty`` if :data:`SOURCE_DIRS` differ from it, untracked files
+    included), or, outside such a checkout, ``SNNLIB_GIT_COMMIT`` (for copies of the tree without ``.git``, such
+    as a lent GPU machine) or ``"unknown"``. A git repository that merely encloses an installed copy of the
+    package is not taken for this project's.
     """
-    if os.environ.get("SNNLIB_GIT_COMMIT"):
-        return os.environ["SNNLIB_GIT_COMMIT"]
-    cwd = os.fspath(path) if path is not None else os.path.dirname(os.path.abspath(__file__))
+    root = Path(path) if path is not None else Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True,
+                              timeout=10).stdout.strip()
+
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
-                             check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        top = Path(git("rev-parse", "--show-toplevel")).resolve()
+        if top != root.resolve():
+            raise subprocess.SubprocessError(f"{root} is not the top of its git repository ({top})")
+        sha = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--", *(d for d in SOURCE_DIRS if (root / d).exists()))
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return os.environ.get("SNNLIB_GIT_COMMIT") or "unknown"
     return sha + ("-dirty" if dirty else "")
 
 
 def provenance(device: str | None = None) -> dict[str, Any]:
     """Where and with what a result was produced: host, Python, numpy, torch, device name and git commit."""
+    import scipy
+    import sklearn
+
     info: dict[str, Any] = {
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "git_commit": git_commit(),
@@ -83,6 +96,31 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+#: Permissions of result files and checkpoints: what a plain open() would give under the current umask.
+RESULT_FILE_MODE = _umask_mode()
+
+
+def check_writable(path: str | os.PathLike, what: str = "--out") -> Path:
+    """Create ``path``'s folder and prove a file can be written there, *before* a long run; ValueError naming
+    ``what`` otherwise (so hours of training are not lost to a bad output path at the end)."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{what} must be a file path, got the folder {path}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{what} cannot be written: {path.parent} ({exc.strerror or exc})") from None
+    return path
+
+
 def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
     """Write ``obj`` as strict JSON via a temporary file in the same folder and ``os.replace``: a reader never
     sees a half-written result, and an interrupted write leaves the previous file intact."""
@@ -90,6 +128,7 @@ def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
+        os.fchmod(fd, RESULT_FILE_MODE)  # mkstemp makes 0600; results are for everyone who may read the folder
         with os.fdopen(fd, "w") as fh:
             json.dump(_json_safe(obj), fh, indent=1, allow_nan=False)
             fh.write("\n")

@@ -489,8 +489,8 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
     bad = [m for m in methods if m not in METHODS]
     if bad or not methods or len(set(methods)) != len(methods):
         raise ValueError(f"methods must be distinct names from {METHODS}, got {methods}")
-    if not seeds or any(s < 0 for s in seeds):
-        raise ValueError(f"seeds must be non-negative integers, got {seeds}")
+    if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct non-negative integers, got {seeds}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -654,6 +654,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         seeds = [int(s) for s in _numbers(args.seeds, int, "seeds") or ()]
+        from snnlib.reproducibility import check_writable
+
+        check_writable(args.out)
         datasets = _datasets_from_args(args)
         config = _config_from_args(args, datasets)
         if any(htru2_fold(d) is not None for d in datasets):

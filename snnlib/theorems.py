@@ -633,6 +633,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-certificates", action="store_true", help="only run the grid argument")
     parser.add_argument("--json", metavar="OUT", default=None, help="write the results with provenance to OUT")
     args = parser.parse_args(argv)
+    if args.json:
+        from .reproducibility import check_writable
+
+        try:
+            check_writable(args.json, "--json")
+        except ValueError as exc:
+            parser.error(str(exc))
     if args.device == "cuda":
         import torch
 

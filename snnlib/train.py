@@ -35,6 +35,7 @@ import torch
 from torch import nn
 
 from snnlib.models import FAMILIES, SHAPES, STACKABLE, StackedMLP, build_model, count_params, hidden_widths
+from snnlib.reproducibility import RESULT_FILE_MODE
 
 
 def pick_device(device: str = "auto") -> torch.device:
@@ -282,6 +283,7 @@ def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.fchmod(fd, RESULT_FILE_MODE)  # mkstemp makes 0600; a checkpoint is as shareable as the results beside it
     os.close(fd)
     try:
         torch.save(payload, tmp)

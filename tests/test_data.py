@@ -188,3 +188,27 @@ def test_nested_folds_depend_on_the_seed_only():
     assert all(np.array_equal(a[2], b[2]) for a, b in zip(*same))
     assert any(not np.array_equal(a[2], b[2]) for a, b in zip(same[0], other))
     assert not all(np.array_equal(t, np.sort(t)) and t[-1] - t[0] == len(t) - 1 for _, _, t in same[0])  # shuffled
+
+
+def _uci_archive(path, power):
+    """A tiny archive in the UCI-121 layout: data/toyset/toyset_R.dat (feature i**power) + conxuntos.dat."""
+    rows = "\tf1\tclase\n" + "".join(f"{i + 1}\t{i ** power}\t{i % 2}\n" for i in range(8))
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in (("data/toyset/toyset_R.dat", rows), ("data/toyset/conxuntos.dat", "0 1 2 3 4 5\n6 7\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            tar.addfile(info, io.BytesIO(text.encode()))
+
+
+def test_uci_archive_is_extracted_per_digest_and_never_from_leftovers(tmp_path):
+    fname = data.REMOTES["uci121_archive"].fname
+    _uci_archive(tmp_path / fname, 1)
+    first = data.load_uci("toyset", root=tmp_path, sha256=data.sha256_of(tmp_path / fname), val_fraction=0.0)
+    _uci_archive(tmp_path / fname, 2)  # another archive in the same place: its own data, not the old folder
+    digest = data.sha256_of(tmp_path / fname)
+    (tmp_path / f"uci121-{digest[:16]}.partial" / "junk").mkdir(parents=True)  # an interrupted extraction
+    second = data.load_uci("toyset", root=tmp_path, sha256=digest, val_fraction=0.0)
+    assert not np.array_equal(first.X_test, second.X_test)
+    assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob(f"uci121-{digest[:16]}/junk"))
+    with pytest.raises(ValueError, match="name"):
+        data.load_uci("nosuch", root=tmp_path, sha256=digest)

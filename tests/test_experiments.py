@@ -124,4 +124,19 @@ def test_figure1_cli_refuses_a_corrupt_download_in_one_line(tmp_path, monkeypatc
             "--no-progress", "--device", "cpu"]
     assert experiments.main(argv) == 1
     err = capsys.readouterr().err.strip()
-    assert "SHA-256 mismatch" in err and "\n" not in err and not (tmp_path / "out").exists()
+    assert "SHA-256 mismatch" in err and "\n" not in err and not (tmp_path / "out" / "figure1_mnist.json").exists()
+
+
+def test_an_unwritable_output_folder_fails_before_training(capsys, monkeypatch):
+    trained = []
+    monkeypatch.setattr(experiments, "run_figure1", lambda *a, **kw: trained.append(1))
+    with pytest.raises(SystemExit) as exc:
+        experiments.main(["figure1", "--dataset", "digits", "--out", "/proc/no/such/folder"])
+    assert exc.value.code == 2 and "cannot be written" in capsys.readouterr().err and not trained
+
+
+@pytest.mark.parametrize("flag", ["--depths", "--seeds"])
+def test_duplicate_depths_or_seeds_are_refused(flag, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        experiments.main(["figure1", "--dataset", "digits", flag, "2", "2", "--out", str(tmp_path)])
+    assert exc.value.code == 2 and "distinct" in capsys.readouterr().err

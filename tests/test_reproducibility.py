@@ -1,0 +1,68 @@
+"""Provenance and result files (snnlib.reproducibility): the commit recorded is this project's, marked dirty when
+its sources differ; result files are strict JSON, readable by others, and bad output paths fail before a run."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+
+import pytest
+
+from snnlib import reproducibility as R
+
+
+def _git(cwd, *args):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "proj"
+    (root / "snnlib").mkdir(parents=True)
+    (root / "snnlib" / "a.py").write_text("x = 1\n")
+    _git(root, "init", "-q")
+    _git(root, "-c", "user.email=t@t", "-c", "user.name=t", "add", ".")
+    _git(root, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init")
+    return root
+
+
+def test_commit_is_clean_then_dirty_for_changed_or_new_source_files(project, monkeypatch):
+    monkeypatch.setenv("SNNLIB_GIT_COMMIT", "from-the-environment")
+    sha = _git(project, "rev-parse", "HEAD")
+    assert R.git_commit(project) == sha  # inside the checkout, git wins over the environment
+    (project / "snnlib" / "new.py").write_text("y = 2\n")  # untracked but imported code counts
+    assert R.git_commit(project) == sha + "-dirty"
+    (project / "snnlib" / "new.py").unlink()
+    (project / "notes.txt").write_text("not a source folder\n")
+    assert R.git_commit(project) == sha
+
+
+def test_an_enclosing_repository_is_not_taken_for_the_project(project, monkeypatch):
+    inner = project / "snnlib"  # a folder inside someone else's repository: not this project's top level
+    monkeypatch.delenv("SNNLIB_GIT_COMMIT", raising=False)
+    assert R.git_commit(inner) == "unknown"
+    monkeypatch.setenv("SNNLIB_GIT_COMMIT", "abc123")
+    assert R.git_commit(inner) == "abc123"
+
+
+def test_provenance_names_the_versions_results_depend_on():
+    info = R.provenance("cpu")
+    assert {"python", "numpy", "scipy", "scikit-learn", "torch", "device", "git_commit"} <= set(info)
+
+
+def test_result_files_are_strict_json_and_readable_by_others(tmp_path):
+    path = R.write_json_atomic(tmp_path / "sub" / "r.json", {"x": float("nan"), "y": [1.5]})
+    assert json.loads(path.read_text()) == {"x": None, "y": [1.5]}
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_unwritable_output_paths_fail_before_the_run(tmp_path):
+    assert R.check_writable(tmp_path / "new" / "r.json") == tmp_path / "new" / "r.json"
+    with pytest.raises(ValueError, match="--out"):
+        R.check_writable("/proc/no/such/place.json")
+    with pytest.raises(ValueError, match="folder"):
+        R.check_writable(tmp_path)
