@@ -217,10 +217,8 @@ def test_tf32_setting_applies_during_training_only():
     assert seen == ["high"] and torch.get_float32_matmul_precision() == before
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (run on a GPU machine)")
-def test_cuda_graph_and_streams_train_like_the_eager_loop():
-    """On a GPU: the whole sweep's step replayed as one CUDA graph, with or without one CUDA stream per unit,
-    gives the histories of the eager loop (benchmarks/check_cuda_training.py, which gpu_session.sh runs)."""
+def _cuda_check_script():
+    """benchmarks/check_cuda_training.py as a module (it is a script, not part of the package)."""
     import importlib.util
     from pathlib import Path
 
@@ -228,6 +226,14 @@ def test_cuda_graph_and_streams_train_like_the_eager_loop():
     spec = importlib.util.spec_from_file_location("check_cuda_training", path)
     check = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(check)
+    return check
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (run on a GPU machine)")
+def test_cuda_graph_and_streams_train_like_the_eager_loop():
+    """On a GPU: the whole sweep's step replayed as one CUDA graph, with or without one CUDA stream per unit,
+    gives the histories of the eager loop (benchmarks/check_cuda_training.py, which gpu_session.sh runs)."""
+    check = _cuda_check_script()
     diffs = check.max_relative_differences("cuda")
     assert set(diffs) == set(check.MODES) and max(diffs.values()) <= 1e-4, diffs
 
@@ -235,13 +241,7 @@ def test_cuda_graph_and_streams_train_like_the_eager_loop():
 def test_the_cuda_check_detects_a_mode_that_trains_differently(monkeypatch):
     """The GPU check's comparison, exercised on the CPU: a mode that really changes training (momentum) must
     show up as a difference; on the CPU the graph/stream switches are no-ops and must show none."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "check_cuda_training.py"
-    spec = importlib.util.spec_from_file_location("check_cuda_training", path)
-    check = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(check)
+    check = _cuda_check_script()
     monkeypatch.setitem(check.MODES, "momentum", {"momentum": 0.5})
     diffs = check.max_relative_differences("cpu", epochs=2)
     assert diffs["momentum"] > 1e-3
