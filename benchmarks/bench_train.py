@@ -1,13 +1,14 @@
 """Benchmark: snnlib's trainer vs a straightforward PyTorch loop on the Figure 1 MNIST shape.
 
 Paper Figure 1 protocol (official code): 6 networks (SNN and BatchNorm at depths 8, 16, 32), width = input size
-784, plain SGD, lr 1e-5, batch 128, training loss over the whole training set logged each epoch, 2000 epochs.
+784, plain SGD, lr 1e-5, batch 128, training loss over the training set logged each epoch, 2000 epochs.
 The data here are synthetic (60000 x 784 standard normal inputs, 10 random classes): only the speed is measured.
 See chapter "Training deep networks: Figure 1".
 
-Both contenders do the same work per epoch: log the full-training-set loss (training mode), then one pass of
-mini-batch SGD updates. The baseline follows the official PyTorch tutorial: a ``DataLoader`` over a
-``TensorDataset`` in host memory, one model at a time, ``.to(device)`` per batch and ``loss.item()`` per step.
+Both contenders do the same work per epoch, as the official code: log the training-set loss (training mode,
+in full batch-size chunks), then one pass of SGD updates on full mini-batches. The baseline follows the
+official PyTorch tutorial: a ``DataLoader`` over a ``TensorDataset`` in host memory, one model at a time,
+``.to(device)`` per batch and ``loss.item()`` per step.
 FLOPs are counted as 6 · params · samples (forward + backward of the updates; the logging pass is not counted).
 
     python benchmarks/bench_train.py --device cuda --variants fp32 streams streams+tf32 --baseline-subset 20000 \
@@ -64,7 +65,7 @@ VARIANTS: dict[str, dict[str, bool]] = {
 
 def train_config(args: argparse.Namespace, epochs: int, variant: str = "fp32") -> TrainConfig:
     return TrainConfig(**{"epochs": epochs, "batch_size": args.batch_size, "device": args.device, "progress": False,
-                          **VARIANTS[variant]})
+                          "eval_batch_size": args.batch_size, "drop_last": True, **VARIANTS[variant]})
 
 
 def time_snnlib(X: torch.Tensor, y: torch.Tensor, sweep: list[Member], args: argparse.Namespace,
@@ -83,8 +84,9 @@ def time_baseline(X: torch.Tensor, y: torch.Tensor, sweep: list[Member], args: a
     """Seconds for ``args.epochs`` timed epochs of the tutorial-style loop, one model after the other."""
     device = pick_device(args.device)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=args.batch_size,
-                                         shuffle=True)
-    eval_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=10_000)
+                                         shuffle=True, drop_last=True)
+    eval_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=args.batch_size,
+                                              drop_last=True)
     total = 0.0
     for m in sweep:
         torch.manual_seed(m.seed)
@@ -145,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("epochs", "warmup", "subset", "batch_size", "baseline_subset", "repeat"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    if min(args.subset, args.baseline_subset) < args.batch_size:
+        parser.error(f"--subset and --baseline-subset must be >= --batch-size ({args.batch_size}): only full "
+                     f"batches are fed, got {args.subset} and {args.baseline_subset}")
     if not args.lr > 0 or any(d < 1 for d in args.depths):
         parser.error(f"--lr must be > 0 and --depths >= 1, got {args.lr} and {args.depths}")
     try:

@@ -4,9 +4,9 @@
 # slow step cannot take the others down with it; the exit status is the number of failed steps.
 #   Usage:  SNNLIB_GIT_COMMIT=$(git describe --always --dirty --abbrev=40) bash benchmarks/gpu_session.sh
 #   (the lent machine gets a copy of the tree without .git: the variable is the provenance of its results)
-#   Dry run on a CPU (tests/test_benchmarks.py does this): DEVICE=cpu SUBSET=64 BASELINE_SUBSET=64 DEPTHS="1 2" \
+#   Dry run on a CPU (tests/test_benchmarks.py does this): DEVICE=cpu SUBSET=128 BASELINE_SUBSET=128 DEPTHS="1 2" \
 #       FIG1_EPOCHS=2 OUT=/tmp/dry bash benchmarks/gpu_session.sh
-# Budget on an H100: about 5 minutes of steps; the theorem grid (16 s measured) is rerun only with GRID=1.
+# Budget on an H100: about 6 minutes of steps; the theorem grid (16 s measured) is rerun only with GRID=1.
 set -uo pipefail
 OUT=${OUT:-results/gpu}
 DEVICE=${DEVICE:-cuda}
@@ -34,6 +34,12 @@ if [ "${GRID:-0}" = 1 ]; then
 fi
 # First: CUDA-graph replay and one stream per unit must train like the eager loop (no pytest needed).
 step check_cuda_training 120 python3 benchmarks/check_cuda_training.py --device "$DEVICE"
+# Where a step's time goes, kernel by kernel (fp32; then TF32 with one stream per depth): the evidence for what
+# to fuse or split next.
+# shellcheck disable=SC2086
+step profile_step 120 python3 benchmarks/profile_step.py --device "$DEVICE" --depths $DEPTHS --json "$OUT/profile_step.json"
+# shellcheck disable=SC2086
+step profile_step_tf32_streams 120 python3 benchmarks/profile_step.py --device "$DEVICE" --depths $DEPTHS --tf32 --streams --json "$OUT/profile_step_tf32_streams.json"
 # Trainer race on the Figure-1 MNIST shape: the whole sweep in one CUDA graph (fp32); one stream per depth (stacked
 # SNN+BatchNorm pair) or per network (no-stack); the same with TF32; the tutorial loop in both precisions on fewer
 # samples per epoch (it is the slow part).

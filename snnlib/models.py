@@ -32,7 +32,10 @@ SHAPES: tuple[str, ...] = ("rectangular", "conic")
 #: Families whose members can be trained together by :class:`StackedMLP` (one set of batched kernels).
 STACKABLE: tuple[str, ...] = ("SNN", "MSRAinit", "BatchNorm")
 
-_BN_EPS = 1e-5
+#: BatchNorm's epsilon: TensorFlow's default (``tf.layers.batch_normalization``), which the official code uses
+#: (PyTorch's default is 1e-5). The momentum only matters for running statistics, which the paper's curves
+#: (training mode) never use.
+_BN_EPS = 1e-3
 _BN_MOMENTUM = 0.1
 
 
@@ -98,7 +101,7 @@ class ResidualBlock(nn.Module):
         super().__init__()
         inner = width if inner is None else inner
         self.fc1 = _init_linear(nn.Linear(width, inner), 2.0)
-        self.bn = nn.BatchNorm1d(inner)
+        self.bn = nn.BatchNorm1d(inner, eps=_BN_EPS, momentum=_BN_MOMENTUM)
         self.fc2 = _init_linear(nn.Linear(inner, width), 2.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -107,12 +107,18 @@ class Member:
 
 @dataclass
 class TrainConfig:
-    """How to train (defaults: the official Figure 1 protocol except the epoch count; paper Figure 1).
+    """How to train: plain SGD on mini-batches (batch 128 as in paper Figure 1 by default).
 
-    ``stack``: train equal-width members as one :class:`StackedMLP`; ``cuda_graph``: replay each step as a CUDA
-    graph; ``streams``: run the units of a sweep on separate CUDA streams (:class:`UnitStack`); ``tf32``: let
-    float32 matmuls use TensorFloat-32 (CUDA tensor cores; about 10 mantissa bits instead of 23, so results
-    differ from strict float32 — off by default for fidelity, recorded in every result file).
+    ``eval_batch_size``: chunk size of the per-epoch loss log (in training mode BatchNorm normalises each chunk
+    by its own statistics, so the chunk size shapes the logged BatchNorm curves; the official Figure 1 code logs
+    in chunks of the training batch size). ``drop_last``: skip the trailing partial mini-batch in training and
+    the trailing partial chunk in the log, as the official Figure 1 code does (it feeds full batches only).
+    :func:`snnlib.experiments.run_figure1` sets both as the official code has them.
+    ``stack``: train equal-width members as one :class:`StackedMLP`; ``cuda_graph``: replay each step (and each
+    chunk of the training-mode log) as a CUDA graph; ``streams``: run the units of a sweep on separate CUDA
+    streams (:class:`UnitStack`); ``tf32``: let float32 matmuls use TensorFloat-32 (CUDA tensor cores; about 10
+    mantissa bits instead of 23, so results differ from strict float32 — off by default for fidelity, recorded
+    in every result file).
     """
 
     epochs: int = 10
@@ -128,6 +134,7 @@ class TrainConfig:
     cuda_graph: bool = True
     streams: bool = False
     tf32: bool = False
+    drop_last: bool = False
 
     def __post_init__(self) -> None:
         for name, low in (("epochs", 1), ("batch_size", 1), ("eval_batch_size", 1), ("checkpoint_every", 0),
@@ -349,6 +356,34 @@ class _GraphedStep:
             self.graph.replay()
 
 
+def make_step(net: nn.Module, opt: MaskedSGD, alive: torch.Tensor, div_epoch: torch.Tensor, epoch_t: torch.Tensor,
+              compile: bool = False) -> Callable[[torch.Tensor, torch.Tensor], None]:
+    """One SGD step of every member of ``net`` on a mini-batch ``(xb, yb)``, as :func:`train_networks` runs it.
+
+    Back-propagates ``Σ_j lr_j · L_j`` over the members still alive, so one backward pass serves all; a member
+    whose mini-batch loss is NaN/inf is marked dead in ``alive`` (in place, on the device, no host sync) and its
+    epoch (``epoch_t``) recorded in ``div_epoch``. Exposed so that ``benchmarks/profile_step.py`` profiles
+    exactly the trainer's step. See chapter "Training deep networks: Figure 1".
+    """
+    forward = torch.compile(net) if compile else net
+    k = net.k
+    zero = torch.zeros((), device=alive.device)
+
+    def step(xb: torch.Tensor, yb: torch.Tensor) -> None:
+        logits = forward(xb)
+        logp = torch.log_softmax(logits, dim=-1)
+        loss_k = -logp.gather(-1, yb.expand(k, -1).unsqueeze(-1)).squeeze(-1).mean(1)
+        finite = torch.isfinite(loss_k)
+        div_epoch.copy_(torch.where(alive & ~finite, epoch_t, div_epoch))
+        alive.logical_and_(finite)
+        for p, _ in opt.params:
+            p.grad = None
+        torch.where(alive, loss_k * opt.lrs, zero).sum().backward()
+        opt.step(alive)
+
+    return step
+
+
 @dataclass
 class TrainResult:
     """Per-member histories of one trained group (``loss[e]``/``accuracy[e]``: after e epochs, e = 0..epochs)."""
@@ -363,36 +398,63 @@ class TrainResult:
 
 
 def _evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor, chunk: int, train_mode: bool,
-              on_device: bool, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean cross-entropy and accuracy of every member over (X, y), accumulated on the device.
+              on_device: bool, device: torch.device, drop_last: bool = False,
+              graph_cache: dict[str, Any] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean cross-entropy and accuracy of every member over (X, y) in chunks of ``chunk``, on the device.
 
     ``train_mode=True`` evaluates as the official Figure 1 code logs ``loss_tr``: batch statistics for
-    BatchNorm (chunk-wise), running statistics left untouched.
+    BatchNorm (chunk by chunk), running statistics left untouched. ``drop_last``: the trailing partial chunk is
+    not evaluated and the means are over the samples that were. ``graph_cache`` (CUDA, data on the device; the
+    same dict on every call for the same net and data): full chunks are replayed as one CUDA graph, captured on
+    the first call (its warm-up calls are real chunks) and kept in the dict.
     """
     saved = {name: b.clone() for name, b in net.named_buffers()} if train_mode else {}
     net.train(train_mode)
     n = X.shape[0]
-    loss_sum = correct = None
-    bounds = [*range(0, n, chunk), n]
-    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:  # no one-sample chunk: BatchNorm cannot normalise it
-        del bounds[-2]
-    with torch.no_grad():
-        for start, stop in zip(bounds[:-1], bounds[1:]):
-            xb, yb = X[start:stop], y[start:stop]
-            if not on_device:
-                xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+    chunk = min(chunk, n)  # a chunk larger than the data set is the whole set
+    if drop_last:  # full chunks only, as the official code's loss log (its last partial batch is never fed)
+        bounds = list(range(0, n - n % chunk + 1, chunk))
+    else:
+        bounds = [*range(0, n, chunk), n]
+        if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:  # no one-sample chunk: BatchNorm cannot normalise it
+            del bounds[-2]
+    if graph_cache is not None and "sums" in graph_cache:
+        loss_sum, correct = graph_cache["sums"]
+        loss_sum.zero_()
+        correct.zero_()
+    else:
+        loss_sum = torch.zeros(net.k, device=device)
+        correct = torch.zeros(net.k, dtype=torch.long, device=device)
+
+    def add_chunk(xb: torch.Tensor, yb: torch.Tensor) -> None:
+        with torch.no_grad():
             logits = net(xb)
             logp = torch.log_softmax(logits, dim=-1)
-            nll = -logp.gather(-1, yb.expand(logits.shape[0], -1).unsqueeze(-1)).squeeze(-1).sum(1)
-            hits = (logits.argmax(-1) == yb).sum(1)
-            loss_sum = nll if loss_sum is None else loss_sum + nll
-            correct = hits if correct is None else correct + hits
+            loss_sum.add_(-logp.gather(-1, yb.expand(logits.shape[0], -1).unsqueeze(-1)).squeeze(-1).sum(1))
+            correct.add_((logits.argmax(-1) == yb).sum(1))
+
+    # many small chunks (the official log uses the training batch size) on CUDA: replay each as a CUDA graph
+    graph = None
+    if graph_cache is not None and on_device and device.type == "cuda" and len(bounds) > 1:
+        if "graph" not in graph_cache:
+            graph_cache["sums"] = (loss_sum, correct)
+            graph_cache["graph"] = _GraphedStep(add_chunk, X, y, chunk, device)
+        graph = graph_cache["graph"]
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        if graph is not None and stop - start == chunk:
+            graph(torch.arange(start, stop, device=device))
+            continue
+        xb, yb = X[start:stop], y[start:stop]
+        if not on_device:
+            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+        add_chunk(xb, yb)
     if train_mode:
         with torch.no_grad():
             for name, b in net.named_buffers():
                 b.copy_(saved[name])
     net.train(True)
-    return loss_sum / n, correct.float() / n
+    seen = bounds[-1] - bounds[0]
+    return loss_sum / seen, correct.float() / seen
 
 
 def train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config: TrainConfig, *,
@@ -429,6 +491,9 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
     if has_val:
         X_val, y_val, val_on_device = _place(X_val, y_val, device)
     n = X.shape[0]
+    if config.drop_last and n < config.batch_size:
+        raise ValueError(f"drop_last needs at least one full batch: batch_size must be <= the {n} training "
+                         f"samples, got {config.batch_size}")
     opt = MaskedSGD(net, torch.tensor([float(v) for v in lrs], device=device), config.momentum)
     alive = torch.ones(k, dtype=torch.bool, device=device)
     div_epoch = torch.full((k,), -1, dtype=torch.long, device=device)
@@ -450,26 +515,15 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
         div_epoch.copy_(state["div_epoch"].to(device))
         result = TrainResult(**state["history"])
         start_epoch, elapsed = int(state["epoch"]), float(state["history"]["wall_time_s"])
-    forward = torch.compile(net) if config.compile else net
     epoch_t = torch.zeros((), dtype=torch.long, device=device)
-
-    def step(xb: torch.Tensor, yb: torch.Tensor) -> None:
-        logits = forward(xb)
-        logp = torch.log_softmax(logits, dim=-1)
-        loss_k = -logp.gather(-1, yb.expand(k, -1).unsqueeze(-1)).squeeze(-1).mean(1)
-        finite = torch.isfinite(loss_k)
-        div_epoch.copy_(torch.where(alive & ~finite, epoch_t, div_epoch))
-        alive.logical_and_(finite)
-        for p, _ in opt.params:
-            p.grad = None
-        torch.where(alive, loss_k * opt.lrs, torch.zeros((), device=device)).sum().backward()
-        opt.step(alive)
-
+    step = make_step(net, opt, alive, div_epoch, epoch_t, config.compile)
     graph = _GraphedStep(step, X, y, config.batch_size, device) if (
         config.cuda_graph and device.type == "cuda" and on_device and not config.compile) else None
+    log_graph: dict[str, Any] = {}
 
     def log(epoch: int) -> None:
-        loss, acc = _evaluate(net, X, y, config.eval_batch_size, True, on_device, device)
+        loss, acc = _evaluate(net, X, y, config.eval_batch_size, True, on_device, device, config.drop_last,
+                              log_graph if graph is not None else None)
         rows = [loss, acc]
         if has_val:
             rows += list(_evaluate(net, X_val, y_val, config.eval_batch_size, False, val_on_device, device))
@@ -499,8 +553,8 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
         epoch_t.fill_(epoch + 1)
         for s in range(0, n, config.batch_size):
             idx = perm[s:s + config.batch_size]
-            if idx.numel() < 2:  # BatchNorm needs two samples; only a trailing singleton batch is skipped
-                continue
+            if idx.numel() < (config.batch_size if config.drop_last else 2):
+                continue  # BatchNorm needs two samples: a trailing singleton batch is always skipped
             if graph is not None and idx.numel() == config.batch_size:
                 graph(idx)
                 continue
@@ -576,7 +630,7 @@ def _sweep_fingerprint(members: Sequence[Member], config: TrainConfig, data: Any
     import numpy as np
 
     keep = {k: v for k, v in dataclasses.asdict(config).items()
-            if k not in ("epochs", "progress", "checkpoint_every", "device", "eval_batch_size")}
+            if k not in ("epochs", "progress", "checkpoint_every", "device")}
     digest = hashlib.sha256(json.dumps([[dataclasses.asdict(m) for m in members], keep, use_val,
                                         int(data.n_classes)], sort_keys=True).encode())
     for array in (data.X_train, data.y_train) + ((data.X_val, data.y_val) if use_val else ()):

@@ -39,7 +39,7 @@ def test_bench_train_races_variants_against_the_baseline_in_each_precision(tmp_p
 
 
 @pytest.mark.parametrize("argv", [["--epochs", "0"], ["--variants", "turbo"], ["--device", "tpu"],
-                                  ["--repeat", "0"]])
+                                  ["--repeat", "0"], ["--subset", "100"]])
 def test_bench_train_rejects_bad_arguments(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         _bench_train().main(argv)
@@ -75,13 +75,54 @@ def test_gpu_session_script_dry_runs_on_the_cpu(tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "DEVICE": "cpu", "SUBSET": "64", "BASELINE_SUBSET": "64", "DEPTHS": "1 2",
+    env = {**os.environ, "DEVICE": "cpu", "SUBSET": "128", "BASELINE_SUBSET": "128", "DEPTHS": "1 2",
            "FIG1_EPOCHS": "2", "OUT": str(tmp_path), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     proc = subprocess.run(["bash", "benchmarks/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    for name in ("device.txt", "check_cuda_training.log", "bench_train.json", "figure1_digits.json"):
+    for name in ("device.txt", "check_cuda_training.log", "bench_train.json", "figure1_digits.json",
+                 "profile_step.json", "profile_step_tf32_streams.json"):
         assert (tmp_path / name).is_file(), name
     assert "OK" in (tmp_path / "check_cuda_training.log").read_text()
     rows = json.loads((tmp_path / "bench_train.json").read_text())["rows"]
     assert len(rows) == 7 and not any("error" in r for r in rows)  # 5 variants + the loop in fp32 and tf32
+
+
+def _profile_step():
+    spec = importlib.util.spec_from_file_location("profile_step", ROOT / "benchmarks" / "profile_step.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_profile_step_counts_the_matrix_products_of_one_training_step(tmp_path, capsys):
+    """Depths 1 and 2: 2 + 3 linear layers. Per step: 5 forward products (baddbmm), 5 weight gradients and
+    3 input gradients (none for the first layers, whose input is data) = 13 matrix products."""
+    out = tmp_path / "profile.json"
+    assert _profile_step().main(["--device", "cpu", "--depths", "1", "2", "--width", "16", "--batch-size", "8",
+                                 "--steps", "3", "--warmup", "1", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["categories"]["matmul"]["calls_per_step"] == 13
+    assert doc["categories"]["batch_norm"]["calls_per_step"] > 0
+    # parameters: depth 1: 2 x (16*16+16 + 16*10+10) = 884, depth 2: 2 x (2*(16*16+16) + 16*10+10) = 1428,
+    # BatchNorm scale and shift: (1 + 2) layers x 2 x 16 = 96; 6 flops per parameter and sample, batch 8
+    assert doc["summary"]["gflop_per_step"] == pytest.approx(6 * (884 + 1428 + 96) * 8 / 1e9, rel=1e-12)
+    assert doc["provenance"]["device"] == "cpu" and "matmul" in capsys.readouterr().out
+
+
+def test_profile_step_category_names():
+    profile_step = _profile_step()
+    assert profile_step.category("void cutlass::Kernel2<cutlass_80_simt_sgemm_128x64_8x5_nn_align1>(...)") == "matmul"
+    assert profile_step.category("aten::baddbmm") == "matmul"
+    assert profile_step.category("void at::native::batch_norm_collect_statistics_kernel<...>") == "batch_norm"
+    assert profile_step.category("void at::native::(anonymous)::multi_tensor_apply_kernel<...>") == "optimizer"
+    assert profile_step.category("void at::native::vectorized_elementwise_kernel<4, ...>") == "elementwise"
+    assert profile_step.category("something new") == "other"
+
+
+@pytest.mark.parametrize("argv", [["--steps", "0"], ["--depths", "2", "2"], ["--width", "-1"],
+                                  ["--json", "{tmp}"], ["--device", "tpu"]])
+def test_profile_step_rejects_bad_arguments(argv, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:  # "{tmp}": a folder where a file path is needed
+        _profile_step().main(["--device", "cpu", *[a.replace("{tmp}", str(tmp_path)) for a in argv]])
+    assert exc.value.code == 2 and "error:" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -72,6 +73,17 @@ def test_min_wilcoxon_p_with_four_datasets_is_0_125():
     assert stats.wilcoxon_p([0.9, 0.8, 0.7, 0.6], [0.1, 0.2, 0.3, 0.4]) == pytest.approx(0.125)
     assert stats.min_wilcoxon_p(4, "greater") == 0.0625
     assert stats.min_wilcoxon_p(1) == 1.0
+    assert stats.min_wilcoxon_p(4, "less") == 0.0625
+
+
+def test_min_wilcoxon_p_above_50_pairs_is_the_normal_approximations():
+    """scipy (and the p-values of paper Tables A12/A13) use the exact distribution up to 50 pairs and the
+    normal approximation above: for the paper's 121 datasets the floor is ~1e-21, not 2/2**121 ~ 7.5e-37."""
+    assert stats.min_wilcoxon_p(50) == pytest.approx(2 / 2**50, rel=1e-12)
+    n = 121
+    z = (n * (n + 1) / 2 - n * (n + 1) / 4) / math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    assert stats.min_wilcoxon_p(n) == pytest.approx(math.erfc(z / math.sqrt(2)), rel=1e-9)
+    assert 1e-22 < stats.min_wilcoxon_p(n) < 1e-20
 
 
 def test_wilcoxon_all_equal_gives_p_1_and_drops_missing_pairs():

@@ -341,3 +341,58 @@ def test_a_diverged_member_keeps_its_last_finite_weights():
     for p, first in zip(net.parameters(), snapshots[1]):
         assert torch.isfinite(p[0]).all() and torch.equal(p[0], first)
     assert res.loss[1][-1] < res.loss[1][0]
+
+
+class _BatchSizes(torch.nn.Module):
+    """A one-member stack's module that records the batch sizes of its training (grad-enabled) calls."""
+
+    def __init__(self):
+        super().__init__()
+        self.net, self.seen = build_model("SNN", 12, 3, 1, 8), []
+
+    def forward(self, x):
+        if torch.is_grad_enabled():
+            self.seen.append(x.shape[0])
+        return self.net(x)
+
+
+@pytest.mark.parametrize("drop_last, sizes", [(False, [32] * 9 + [12]), (True, [32] * 9)])
+def test_drop_last_skips_the_trailing_partial_batch_as_the_official_code(drop_last, sizes):
+    X, y = toy()  # 300 samples: 9 full batches of 32 and 12 left over
+    m = _BatchSizes()
+    train_networks(ModuleStack([m]), [0.01], X, y, cfg(epochs=1, drop_last=drop_last))
+    assert m.seen == sizes
+
+
+def test_training_mode_log_uses_each_chunks_batch_statistics_and_drops_the_partial_chunk():
+    """The official Figure 1 log: BatchNorm in training mode over consecutive full batch-size chunks; the mean
+    is over the samples fed. Computed here by hand with nn.BatchNorm1d, chunk by chunk."""
+    X, y = toy()
+    torch.manual_seed(3)
+    model = build_model("BatchNorm", 12, 3, 3, 16)
+    expected_loss, expected_acc, stack = [], [], StackedMLP.from_models([model])
+    model.train()
+    with torch.no_grad():
+        for s in range(0, 288, 32):
+            logits = model(X[s:s + 32])
+            expected_loss.append(F.cross_entropy(logits, y[s:s + 32], reduction="sum").item())
+            expected_acc.append((logits.argmax(1) == y[s:s + 32]).sum().item())
+    res = train_networks(stack, [0.01], X, y, cfg(epochs=1, eval_batch_size=32, drop_last=True))
+    assert res.loss[0][0] == pytest.approx(sum(expected_loss) / 288, rel=1e-5)
+    assert res.accuracy[0][0] == pytest.approx(sum(expected_acc) / 288, rel=1e-6)
+    whole = train_networks(StackedMLP.from_models([model]), [0.01], X, y, cfg(epochs=1))
+    assert abs(whole.loss[0][0] - res.loss[0][0]) > 1e-3  # the chunking matters for BatchNorm: not vacuous
+
+
+def test_drop_last_needs_a_full_batch():
+    X, y = toy(n=20)
+    with pytest.raises(ValueError, match="drop_last needs at least one full batch"):
+        train_networks(ModuleStack([build_model("SNN", 12, 3, 1, 8)]), [0.01], X, y, cfg(drop_last=True))
+
+
+def test_batchnorm_uses_tensorflows_epsilon_as_the_official_code():
+    bn = [m for m in build_model("BatchNorm", 4, 2, 2, 8) if isinstance(m, torch.nn.BatchNorm1d)]
+    assert [b.eps for b in bn] == [1e-3, 1e-3]
+    stack = StackedMLP.from_models([build_model("BatchNorm", 4, 2, 2, 8)])
+    x = torch.randn(16, 4) * 1e-2  # small activations: epsilon matters
+    torch.testing.assert_close(stack(x)[0], stack.to_models()[0](x), rtol=1e-5, atol=1e-6)
