@@ -129,9 +129,11 @@ def benchmark_rows(pattern: str = "results/*/bench_train*.json") -> list[dict[st
 
     Each row: ``file``, ``device``, ``torch``, ``commit``, ``method``, ``precision`` (fp32/tf32),
     ``samples_per_s`` (all six networks), ``tflops``, ``projected_hours`` (full Figure 1 protocol: 60000
-    samples x 2000 epochs) and ``speedup`` over the plain PyTorch loop in the same precision and file
-    (None when the file has no such loop). Contenders that failed (``error`` rows) are left out. Reads the
-    current format (``rows[*].precision``/``speedup``) and the first one (a single ``speedup``, ``args.tf32``).
+    samples x 2000 epochs), ``speedup`` over the plain PyTorch loop in the same precision and file
+    (None when the file has no such loop) and ``log_chunk``, the chunk size of the per-epoch loss log the run
+    used (the official protocol: the batch size, 128; files written before it followed the protocol: 10000).
+    Contenders that failed (``error`` rows) are left out. Reads the current format (``rows[*].precision`` /
+    ``speedup``) and the first one (a single ``speedup``, ``args.tf32``).
     Chapter "Training deep networks: Figure 1".
     """
     out = []
@@ -151,7 +153,8 @@ def benchmark_rows(pattern: str = "results/*/bench_train*.json") -> list[dict[st
                         "precision": row.get("precision", old_precision),
                         "samples_per_s": float(row["samples_per_s"]), "tflops": float(row["tflops"]),
                         "projected_hours": float(row["projected_full_protocol_s"]) / 3600.0,
-                        "speedup": None if speedup is None else float(speedup)})
+                        "speedup": None if speedup is None else float(speedup),
+                        "log_chunk": int(doc.get("config", {}).get("eval_batch_size", 10_000))})
     return out
 
 

@@ -67,7 +67,8 @@ def test_benchmark_rows_read_both_result_formats(tmp_path):
                {"method": "snnlib (stacked)", "samples_per_s": 8.0, "tflops": 2.0, "projected_full_protocol_s": 3600},
                {"method": "PyTorch tutorial loop", "samples_per_s": 2.0, "tflops": 0.5,
                 "projected_full_protocol_s": 14400}]}
-    new = {"provenance": {"device": "cpu", "torch": "2.13", "git_commit": "abcdef123"}, "args": {}, "rows": [
+    new = {"provenance": {"device": "cpu", "torch": "2.13", "git_commit": "abcdef123"}, "args": {},
+           "config": {"eval_batch_size": 128}, "rows": [
         {"method": "snnlib streams+tf32", "precision": "tf32", "samples_per_s": 3.0, "tflops": 1.0,
          "projected_full_protocol_s": 7200, "speedup": 1.5},
         {"method": "snnlib fp32", "precision": "fp32", "samples_per_s": 3.0, "tflops": 1.0,
@@ -80,6 +81,7 @@ def test_benchmark_rows_read_both_result_formats(tmp_path):
         ("snnlib streams+tf32", "tf32", 1.5), ("snnlib fp32", "fp32", None)]
     assert rows[0]["projected_hours"] == 1.0 and rows[1]["projected_hours"] == 4.0
     assert rows[0]["commit"] == "6570202a" and rows[2]["device"] == "cpu"
+    assert [r["log_chunk"] for r in rows] == [10_000, 10_000, 128, 128]  # old files: before the 128-chunk log
 
 
 def _tiny_mnist(folder, monkeypatch, n_train=40, n_test=10):
