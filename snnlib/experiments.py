@@ -79,7 +79,8 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
         raise ValueError(f"seeds must be distinct, got {list(seeds)!r}")
     ds = snndata.load(dataset, seed=data_seed, root=data_dir)
     width = ds.n_features if width is None else width
-    members = [Member(fam, d, width, seed=s, lr=lr) for d in depths for s in seeds for fam in FIGURE1_FAMILIES]
+    members = [Member(fam, d, width, seed=s, lr=lr, output_init="glorot_uniform")  # as the official code
+               for d in depths for s in seeds for fam in FIGURE1_FAMILIES]
     # as the official code: full mini-batches only, and the loss logged in training mode over batch-size chunks
     config = TrainConfig(epochs=epochs, batch_size=batch_size, data_seed=data_seed, device=device,
                          checkpoint_every=checkpoint_every, progress=progress, compile=compile, tf32=tf32,
@@ -156,6 +157,41 @@ def benchmark_rows(pattern: str = "results/*/bench_train*.json") -> list[dict[st
                         "speedup": None if speedup is None else float(speedup),
                         "log_chunk": int(doc.get("config", {}).get("eval_batch_size", 10_000))})
     return out
+
+
+def protocol_budget(budget_s: float = 900.0, depths: Sequence[int] = (8, 16, 32), n_train: int = 60_000,
+                    width: int = 784, n_classes: int = 10, epochs: int = 2000,
+                    batch_size: int = 128) -> dict[str, float]:
+    """What finishing the Figure 1 protocol (SNN and BatchNorm at each depth) within ``budget_s`` seconds demands.
+
+    Counted, not measured: ``steps`` (SGD steps per network: full mini-batches only, as the official code),
+    ``ms_per_step`` (time per step of all networks together, the per-epoch loss log included), ``chain``
+    (matrix products that must run one after another in a step of the deepest network: its forward products,
+    then the input gradients of all its layers but the first; the weight gradients can overlap),
+    ``us_per_product`` (time left per product of that chain), ``gflop_per_step`` (6 x trainable parameters x
+    batch, all networks, as ``benchmarks/bench_train.py`` counts) and ``tflops`` (the arithmetic rate that
+    takes, the forward pass of the loss log excluded). Defaults: MNIST, 2000 epochs, 15 minutes. Chapter
+    "Training deep networks: Figure 1", section "How long the full protocol takes".
+    """
+    for name, value in (("n_train", n_train), ("width", width), ("n_classes", n_classes), ("epochs", epochs),
+                        ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if not depths or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in depths):
+        raise ValueError(f"depths must be integers >= 1, got {list(depths)!r}")
+    if not (isinstance(budget_s, (int, float)) and budget_s > 0):
+        raise ValueError(f"budget_s must be > 0 seconds, got {budget_s!r}")
+    if batch_size > n_train:
+        raise ValueError(f"batch_size must be <= n_train ({n_train}), got {batch_size}")
+    steps = epochs * (n_train // batch_size)
+    # per depth: two networks of d hidden layers and an output layer; the BatchNorm one adds scale and shift
+    params = sum(2 * (d * (width * width + width) + width * n_classes + n_classes) + 2 * width * d
+                 for d in depths)
+    chain = 2 * (max(depths) + 1) - 1
+    ms_per_step = budget_s / steps * 1e3
+    gflop = 6 * params * batch_size / 1e9
+    return {"steps": steps, "ms_per_step": ms_per_step, "chain": chain, "us_per_product": ms_per_step * 1e3 / chain,
+            "gflop_per_step": gflop, "tflops": gflop * steps / budget_s / 1e3}
 
 
 def summarize_figure1(doc: dict[str, Any], digits: int = 3) -> dict[str, dict[str, float]]:

@@ -29,6 +29,9 @@ from snnlib._validate import check_choice, check_int
 FAMILIES: tuple[str, ...] = ("SNN", "MSRAinit", "LayerNorm", "Highway", "ResNet", "WeightNorm", "BatchNorm")
 #: Layer shapes of the paper's grids (§A4.1): constant width, or geometric decrease towards the output size.
 SHAPES: tuple[str, ...] = ("rectangular", "conic")
+#: How the output layer starts (:func:`build_model`): like the family's hidden layers, or Glorot uniform with
+#: zero bias, TensorFlow's default for ``tf.layers.dense`` and so the output layer of the official Figure 1 code.
+OUTPUT_INITS: tuple[str, ...] = ("family", "glorot_uniform")
 #: Families whose members can be trained together by :class:`StackedMLP` (one set of batched kernels).
 STACKABLE: tuple[str, ...] = ("SNN", "MSRAinit", "BatchNorm")
 
@@ -119,7 +122,7 @@ class FNN(nn.Sequential):
 
 
 def build_model(family: str, n_in: int, n_out: int, depth: int, width: int, shape: str = "rectangular",
-                dropout: float = 0.0, bottleneck: float = 1.0) -> FNN:
+                dropout: float = 0.0, bottleneck: float = 1.0, output_init: str = "family") -> FNN:
     """Build one of the paper's FNN families (paper §"Experiments"; chapter "Training deep networks: Figure 1").
 
     * ``SNN``: Linear (N(0, 1/fan_in), zero bias) → SELU(α01, λ01) → alpha dropout (if ``dropout > 0``).
@@ -135,12 +138,15 @@ def build_model(family: str, n_in: int, n_out: int, depth: int, width: int, shap
     ``shape`` is ``'rectangular'`` or ``'conic'`` (geometric decrease of width towards ``n_out``, see
     :func:`hidden_widths`). ``dropout`` in [0, 1) is the drop rate (alpha dropout for SNN, standard dropout
     otherwise; BatchNorm and ResNet take none, as in the paper's grids). ``bottleneck`` in (0, 1] applies to
-    ResNet only. Raises ValueError naming the bad parameter.
+    ResNet only. ``output_init`` (:data:`OUTPUT_INITS`): the output layer starts like the hidden layers
+    (``'family'``) or Glorot uniform with zero bias (``'glorot_uniform'``, as in the official Figure 1 code).
+    Raises ValueError naming the bad parameter.
     """
     check_choice("family", family, FAMILIES)
     check_int("n_in", n_in, 1, "number of input features")
     check_int("n_out", n_out, 1, "number of outputs")
     check_choice("shape", shape, SHAPES)
+    check_choice("output_init", output_init, OUTPUT_INITS)
     if not isinstance(dropout, (int, float)) or not 0.0 <= float(dropout) < 1.0:
         raise ValueError(f"dropout (drop rate) must be in [0, 1), got {dropout!r}")
     if not isinstance(bottleneck, (int, float)) or not 0.0 < float(bottleneck) <= 1.0:
@@ -162,7 +168,7 @@ def build_model(family: str, n_in: int, n_out: int, depth: int, width: int, shap
         else:
             inner = max(1, round(bottleneck * width))
             layers += [ResidualBlock(width, inner) for _ in range(depth)]
-        layers.append(_init_linear(nn.Linear(width, n_out), 2.0))
+        layers.append(_output_linear(width, n_out, 2.0, output_init))
         return FNN(layers, family, widths, float(dropout))
     gain = 1.0 if family == "SNN" else 2.0
     fan_in = n_in
@@ -182,8 +188,19 @@ def build_model(family: str, n_in: int, n_out: int, depth: int, width: int, shap
         elif dropout > 0:
             layers.append(nn.AlphaDropout(dropout) if family == "SNN" else nn.Dropout(dropout))
         fan_in = w
-    layers.append(_init_linear(nn.Linear(fan_in, n_out), gain))
+    layers.append(_output_linear(fan_in, n_out, gain, output_init))
     return FNN(layers, family, widths, float(dropout))
+
+
+def _output_linear(fan_in: int, n_out: int, gain: float, output_init: str) -> nn.Linear:
+    """The output layer: the family's initialisation, or Glorot (Xavier) uniform weights and zero bias."""
+    layer = nn.Linear(fan_in, n_out)
+    if output_init == "family":
+        return _init_linear(layer, gain)
+    with torch.no_grad():
+        nn.init.xavier_uniform_(layer.weight)
+        layer.bias.zero_()
+    return layer
 
 
 def count_params(model: nn.Module) -> int:

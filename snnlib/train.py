@@ -34,7 +34,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from snnlib.models import FAMILIES, SHAPES, STACKABLE, StackedMLP, build_model, count_params, hidden_widths
+from snnlib.models import (
+    FAMILIES,
+    OUTPUT_INITS,
+    SHAPES,
+    STACKABLE,
+    StackedMLP,
+    build_model,
+    count_params,
+    hidden_widths,
+)
 from snnlib.reproducibility import RESULT_FILE_MODE
 
 
@@ -82,7 +91,11 @@ def epoch_permutation(n: int, seed: int, epoch: int, device: torch.device | str 
 
 @dataclass
 class Member:
-    """One network of a sweep: its family and size (see :func:`snnlib.models.build_model`), seed and learning rate."""
+    """One network of a sweep: its family and size (see :func:`snnlib.models.build_model`), seed and learning rate.
+
+    ``output_init``: how the output layer starts (:data:`snnlib.models.OUTPUT_INITS`; paper Figure 1 runs use
+    ``'glorot_uniform'``, the official code's).
+    """
 
     family: str
     depth: int
@@ -91,8 +104,11 @@ class Member:
     lr: float = 1e-5
     shape: str = "rectangular"
     dropout: float = 0.0
+    output_init: str = "family"
 
     def __post_init__(self) -> None:
+        if self.output_init not in OUTPUT_INITS:
+            raise ValueError(f"output_init must be one of {OUTPUT_INITS}, got {self.output_init!r}")
         if self.family not in FAMILIES:
             raise ValueError(f"family must be one of {FAMILIES}, got {self.family!r}")
         if self.shape not in SHAPES:
@@ -595,7 +611,8 @@ def build_networks(members: Sequence[Member], n_in: int, n_out: int,
     models = []
     for m in members:
         torch.manual_seed(m.seed)
-        models.append(build_model(m.family, n_in, n_out, m.depth, m.width, m.shape, m.dropout))
+        models.append(build_model(m.family, n_in, n_out, m.depth, m.width, m.shape, m.dropout,
+                                  output_init=m.output_init))
     groups: dict[tuple, list[int]] = {}
     singles: list[int] = []
     for j, m in enumerate(members):

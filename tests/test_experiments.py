@@ -142,3 +142,31 @@ def test_duplicate_depths_or_seeds_are_refused(flag, capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
         experiments.main(["figure1", "--dataset", "digits", flag, "2", "2", "--out", str(tmp_path)])
     assert exc.value.code == 2 and "distinct" in capsys.readouterr().err
+
+
+def test_protocol_budget_counts_the_figure1_protocol():
+    from snnlib.models import build_model, count_params
+
+    b = experiments.protocol_budget()
+    assert b["steps"] == 2000 * 468  # 60000 // 128 full batches per epoch
+    assert b["ms_per_step"] == pytest.approx(900e3 / 936_000)
+    assert b["chain"] == 33 + 32  # depth 32: 33 forward products, then 32 input gradients (not the first layer's)
+    params = sum(count_params(build_model(f, 784, 10, d, 784)) for d in (8, 16, 32) for f in ("SNN", "BatchNorm"))
+    assert b["gflop_per_step"] == pytest.approx(6 * params * 128 / 1e9, rel=1e-12)
+    assert b["tflops"] == pytest.approx(b["gflop_per_step"] * 936_000 / 900 / 1e3)
+    assert experiments.protocol_budget(1800)["tflops"] == pytest.approx(b["tflops"] / 2)
+
+
+@pytest.mark.parametrize("kwargs", [{"budget_s": 0}, {"depths": ()}, {"batch_size": 0}, {"n_train": 10},
+                                    {"depths": (8, True)}])
+def test_protocol_budget_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs)) if "n_train" not in kwargs else "batch_size"):
+        experiments.protocol_budget(**kwargs)
+
+
+def test_run_figure1_follows_the_official_protocol():
+    """Full mini-batches, the loss logged in training mode in batch-size chunks, Glorot-uniform output layers."""
+    doc = experiments.run_figure1("digits", depths=(1,), epochs=1, progress=False, device="cpu")
+    assert doc["config"]["drop_last"] is True
+    assert doc["config"]["eval_batch_size"] == doc["config"]["batch_size"]
+    assert {r["member"]["output_init"] for r in doc["records"]} == {"glorot_uniform"}

@@ -1,5 +1,7 @@
 """Tests of snnlib.models: the paper's FNN families (§"Experiments"), init variances, the stacked MLP."""
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -102,3 +104,20 @@ def test_resnet_bottleneck_narrows_the_middle_layer_and_highway_takes_dropout():
     assert sum(isinstance(m, nn.Dropout) for m in highway) == 2  # after each of the depth - 1 highway layers
     highway.eval()
     assert highway(torch.randn(4, 6)).shape == (4, 2)
+
+
+def test_glorot_uniform_output_layer_as_the_official_figure1_code():
+    torch.manual_seed(0)
+    family = build_model("SNN", 784, 10, 3, 784)
+    torch.manual_seed(0)
+    glorot = build_model("SNN", 784, 10, 3, 784, output_init="glorot_uniform")
+    for a, b in zip(list(family)[:-1], list(glorot)[:-1]):  # hidden layers: the same draws
+        for pa, pb in zip(a.parameters(), b.parameters()):
+            assert torch.equal(pa, pb)
+    w, bound = glorot[-1].weight.detach(), math.sqrt(6 / (784 + 10))
+    assert w.abs().max() <= bound and w.abs().max() > 0.95 * bound  # uniform on [-bound, bound]
+    assert float(w.std()) == pytest.approx(bound / math.sqrt(3), rel=0.05)
+    assert float(family[-1].weight.detach().std()) == pytest.approx(math.sqrt(1 / 784), rel=0.05)  # LeCun, as the family
+    assert torch.count_nonzero(glorot[-1].bias) == 0
+    with pytest.raises(ValueError, match="output_init"):
+        build_model("SNN", 4, 2, 1, 4, output_init="he")
