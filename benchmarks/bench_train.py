@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="time every contender this many times, interleaved; rows report the median")
     parser.add_argument("--json", default=None, help="write the results (with provenance) to this JSON file")
     args = parser.parse_args(argv)
-    args.baseline_subset = args.baseline_subset or args.subset
+    if args.baseline_subset is None:
+        args.baseline_subset = args.subset
     for name in ("epochs", "warmup", "subset", "batch_size", "baseline_subset", "repeat"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
@@ -152,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
                      f"batches are fed, got {args.subset} and {args.baseline_subset}")
     if not args.lr > 0 or any(d < 1 for d in args.depths):
         parser.error(f"--lr must be > 0 and --depths >= 1, got {args.lr} and {args.depths}")
+    for name in ("depths", "variants"):
+        if len(set(getattr(args, name))) != len(getattr(args, name)):
+            parser.error(f"--{name} must be distinct, got {getattr(args, name)}")
     try:
         device = pick_device(args.device)
         if args.json:

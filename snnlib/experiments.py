@@ -87,11 +87,13 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
                          streams=streams, eval_batch_size=batch_size, drop_last=True)
     t0 = time.perf_counter()
     records = train_sweep(members, ds, config, checkpoint_dir=checkpoint_dir)
+    # wall time of the whole training, earlier (interrupted and resumed) invocations included
+    wall_time_s = max([time.perf_counter() - t0] + [float(r["wall_time_s"]) for r in records])
     protocol = {"dataset": dataset, "depths": list(depths), "seeds": list(seeds), "lr": lr, "width": width,
                 "optimizer": "SGD", "n_train": int(ds.X_train.shape[0]),
                 "loss": "mean cross-entropy over the training set in full batch-size chunks (BatchNorm: statistics "
                         "of each chunk), before each epoch's updates, train mode"}
-    return result_document("figure1", config, records, time.perf_counter() - t0, extra={"protocol": protocol})
+    return result_document("figure1", config, records, wall_time_s, extra={"protocol": protocol})
 
 
 def load_results(pattern: str = "results/figure1/*.json") -> list[dict[str, Any]]:
@@ -210,6 +212,7 @@ def summarize_figure1(doc: dict[str, Any], digits: int = 3) -> dict[str, dict[st
 
 
 def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from snnlib._validate import is_out_of_memory
     from snnlib.data import DatasetUnavailable
     from snnlib.reproducibility import check_writable, write_json_atomic
 
@@ -229,7 +232,18 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     except ValueError as exc:
         parser.error(str(exc))
     except DatasetUnavailable as exc:  # not a usage error: one line, exit status 1, nothing written
-        sys.stderr.write(f"{parser.prog} figure1: error: {exc}\n")
+        sys.stderr.write(f"{parser.prog}: error: {exc} For figure1 without a download: --dataset digits.\n")
+        return 1
+    except KeyboardInterrupt:
+        resume = (f"rerun the same command to resume from the last checkpoint in {out / 'checkpoints'}"
+                  if checkpoint_every else "no checkpoints were kept (--checkpoint-every 0)")
+        sys.stderr.write(f"{parser.prog}: interrupted; {resume}\n")
+        return 130
+    except RuntimeError as exc:
+        if not is_out_of_memory(exc):
+            raise
+        sys.stderr.write(f"{parser.prog}: error: not enough memory for this run (smaller --width, fewer --depths "
+                         f"or --seeds?): {str(exc).splitlines()[0]}\n")
         return 1
     path = write_json_atomic(out / f"figure1_{args.dataset}.json", doc)
     print(f"wrote {path} ({doc['wall_time_s']:.1f} s on {doc['provenance']['device']})")
@@ -240,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m snnlib.experiments", description="Run the paper's experiments.")
     sub = parser.add_subparsers(dest="command", required=True)
     fig = sub.add_parser("figure1", help="Figure 1: training loss of SNN vs BatchNorm at several depths")
+    parser.set_defaults(figure1_parser=fig)  # so that main() reports figure1's errors with figure1's usage
     fig.add_argument("--dataset", choices=sorted(FIGURE1_DEFAULTS), default="digits")
     fig.add_argument("--depths", type=int, nargs="+", default=[8, 16, 32])
     fig.add_argument("--epochs", type=int, default=None, help="default: 2000 (mnist, cifar10), 20 (digits)")
@@ -275,21 +290,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("the 'tabular' subcommand needs snnlib.tabular, which is not installed yet")
         return int(importlib.import_module("snnlib.tabular").main(argv[1:]) or 0)
     args = parser.parse_args(argv)
+    fig = args.figure1_parser
     for name in ("epochs", "batch_size", "width"):
         value = getattr(args, name)
         if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+            fig.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
     if args.lr is not None and not args.lr > 0:
-        parser.error(f"--lr must be > 0, got {args.lr}")
+        fig.error(f"--lr must be > 0, got {args.lr}")
     if args.checkpoint_every is not None and args.checkpoint_every < 0:
-        parser.error(f"--checkpoint-every must be >= 0, got {args.checkpoint_every}")
+        fig.error(f"--checkpoint-every must be >= 0, got {args.checkpoint_every}")
+    if args.data_seed < 0:
+        fig.error(f"--data-seed must be >= 0, got {args.data_seed}")
     if args.threads is not None:
         if args.threads < 1:
-            parser.error(f"--threads must be >= 1, got {args.threads}")
+            fig.error(f"--threads must be >= 1, got {args.threads}")
         import torch
 
         torch.set_num_threads(args.threads)
-    return _figure1_main(args, parser)
+    return _figure1_main(args, fig)
 
 
 if __name__ == "__main__":

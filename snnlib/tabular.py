@@ -419,24 +419,65 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------------- sweep
+def _task_path(task: dict[str, Any], checkpoint_dir: str | os.PathLike) -> str:
+    """Where a finished task's record is kept: named after everything that determines it (dataset, method,
+    seed, configuration, data folder), so a changed setting never reuses an old record."""
+    import hashlib
+    import json
+
+    key = json.dumps([task["dataset"], task["method"], int(task["seed"]), asdict(task["config"]),
+                      task.get("data_dir")], sort_keys=True, default=str)
+    return os.path.join(checkpoint_dir, f"task-{hashlib.sha256(key.encode()).hexdigest()[:20]}.json")
+
+
 def _execute(tasks: list[dict[str, Any]], engine: str, jobs: int, progress: bool, dask_scheduler: str,
-             dask_address: str | None) -> list[dict[str, Any]]:
+             dask_address: str | None, checkpoint_dir: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """Run the tasks; with ``checkpoint_dir`` every finished task is saved there as it arrives and tasks saved by
+    an earlier (interrupted) run are loaded instead of run again (serial and local engines save each task at
+    once; Dask saves them when the whole batch returns)."""
+    import json
+
     from tqdm import tqdm  # plain bars: tqdm.auto warns on stderr in kernels without ipywidgets
 
-    if engine == "serial" or (engine == "local" and jobs == 1):
-        return [run_task(t) for t in tqdm(tasks, disable=not progress, desc="tabular")]
-    if engine == "local":
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+    done: dict[int, dict[str, Any]] = {}
+    if checkpoint_dir is not None:
+        os.makedirs(checkpoint_dir, exist_ok=True)
+        for i, t in enumerate(tasks):
+            path = _task_path(t, checkpoint_dir)
+            if os.path.exists(path):
+                with open(path) as fh:
+                    done[i] = json.load(fh)
+    todo = [i for i in range(len(tasks)) if i not in done]
 
-        ctx = multiprocessing.get_context("spawn")  # no fork after torch/OpenMP has started threads
-        results: list[dict[str, Any] | None] = [None] * len(tasks)
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
-            for fut in tqdm(as_completed(futures), total=len(tasks), disable=not progress, desc="tabular"):
-                results[futures[fut]] = fut.result()
-        return [r for r in results if r is not None]
-    return _execute_dask(tasks, jobs, progress, dask_scheduler, dask_address)
+    def save(i: int, record: dict[str, Any]) -> None:
+        done[i] = record
+        if checkpoint_dir is not None:
+            write_json_atomic(_task_path(tasks[i], checkpoint_dir), record)
+
+    bar = tqdm(total=len(tasks), initial=len(done), disable=not progress, desc="tabular")
+    try:
+        if engine == "serial" or (engine == "local" and jobs == 1):
+            for i in todo:
+                save(i, run_task(tasks[i]))
+                bar.update(1)
+        elif engine == "local" and todo:
+            from concurrent.futures import as_completed
+
+            from snnlib._pool import process_pool
+
+            with process_pool(jobs) as pool:  # spawned workers, terminated at once if interrupted
+                futures = {pool.submit(run_task, tasks[i]): i for i in todo}
+                for fut in as_completed(futures):
+                    save(futures[fut], fut.result())
+                    bar.update(1)
+        elif todo:
+            for i, record in zip(todo, _execute_dask([tasks[i] for i in todo], jobs, progress, dask_scheduler,
+                                                     dask_address)):
+                save(i, record)
+            bar.update(len(todo))
+    finally:
+        bar.close()
+    return [done[i] for i in range(len(tasks))]
 
 
 def _execute_dask(tasks: list[dict[str, Any]], jobs: int, progress: bool, scheduler: str,
@@ -471,8 +512,12 @@ def _execute_dask(tasks: list[dict[str, Any]], jobs: int, progress: bool, schedu
 def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: Sequence[int] = (0,),
               config: SweepConfig | None = None, data_dir: str | os.PathLike | None = None, engine: str = "local",
               jobs: int = 1, progress: bool = True, dask_scheduler: str = "processes",
-              dask_address: str | None = None) -> dict[str, Any]:
+              dask_address: str | None = None, checkpoint_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     """Run the benchmark: every dataset x method x seed, then rank and test the mean accuracies.
+
+    With ``checkpoint_dir`` every finished (dataset, method, seed) task is saved there at once, and a rerun
+    after an interruption loads the saved tasks instead of training them again (each task is deterministic,
+    so the result equals that of an uninterrupted run; only ``seconds`` differs).
 
     Returns a JSON-ready dict with ``config``, ``runs`` (one record per task: chosen hyperparameters, epoch,
     validation and test accuracy), ``accuracy`` (dataset -> method -> mean test accuracy over seeds),
@@ -510,7 +555,7 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
     tasks = [{"dataset": d, "method": m, "seed": s, "config": config, "data_dir": data_dir}
              for d in datasets for m in methods for s in seeds]
     t0 = time.perf_counter()
-    runs = _execute(tasks, engine, jobs, progress, dask_scheduler, dask_address)
+    runs = _execute(tasks, engine, jobs, progress, dask_scheduler, dask_address, checkpoint_dir)
     seconds = time.perf_counter() - t0
     runs.sort(key=lambda r: (datasets.index(r["dataset"]), methods.index(r["method"]), r["seed"]))
     # rounded so that equal scores averaged in a different order tie exactly in the ranking
@@ -546,7 +591,7 @@ def accuracy_table(result: dict[str, Any]) -> tuple[list[str], list[str], np.nda
 
 # ----------------------------------------------------------------------------------------------- CLI
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error message (``tabular: error: ...``) and exit status 2."""
+    """argparse with a one-line error message (``<prog>: error: ...``) and exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message}\n")
@@ -558,8 +603,9 @@ def _split(text: str) -> list[str]:
 
 
 def _parser() -> _Parser:
-    p = _Parser(prog="tabular", description="SNN vs FNN families and scikit-learn baselines on UCI tasks "
-                                            "(paper Table 1; chapter 'A tabular benchmark').")
+    p = _Parser(prog="python -m snnlib.experiments tabular",
+                description="SNN vs FNN families and scikit-learn baselines on UCI tasks (paper Table 1; chapter "
+                            "'A tabular benchmark').")
     p.add_argument("--datasets", default="builtin",
                    help="'builtin' (digits, breast_cancer, wine, iris), 'uci121' (all in --data-dir), 'htru2' "
                         f"(its {HTRU2_FOLDS} nested cross-validation folds, paper Table 3) or a comma-separated "
@@ -588,7 +634,10 @@ def _parser() -> _Parser:
     p.add_argument("--dask-scheduler", default="processes", help=f"one of {', '.join(DASK_SCHEDULERS)}")
     p.add_argument("--dask-address", default=None,
                    help="dask.distributed scheduler address, or 'local' for a LocalCluster")
-    p.add_argument("--out", default="results/tabular.json", help="result JSON (written atomically)")
+    p.add_argument("--out", default="results/tabular.json",
+                   help="result JSON, written atomically (default: results/tabular.json)")
+    p.add_argument("--checkpoint-dir", default=None,
+                   help="save every finished task in this folder; rerunning the same command resumes from it")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
 
@@ -648,7 +697,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line of the tabular benchmark (``python -m snnlib.experiments tabular ...``).
 
     Runs :func:`run_sweep`, prints the comparison table (paper Table 1 style) and writes the result JSON.
-    Bad arguments print one line ``tabular: error: <reason>`` and exit with status 2.
+    Bad arguments print one line ``python -m snnlib.experiments tabular: error: <reason>`` and exit with
+    status 2; an interrupted run exits with 130 (finished tasks are kept with ``--checkpoint-dir``).
     """
     parser = _parser()
     args = parser.parse_args(argv)
@@ -669,9 +719,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run_sweep(datasets, _methods_from_args(args.methods), seeds, config,
                            data_dir=args.data_dir, engine=args.engine, jobs=args.jobs,
                            progress=not args.no_progress, dask_scheduler=args.dask_scheduler,
-                           dask_address=args.dask_address)
+                           dask_address=args.dask_address, checkpoint_dir=args.checkpoint_dir)
     except ValueError as err:
         parser.error(str(err))
+    except OSError as err:  # e.g. a Dask scheduler that cannot be reached
+        parser.error(f"{type(err).__name__}: {err}".splitlines()[0])
+    except KeyboardInterrupt:
+        saved = (f"finished tasks are saved in {args.checkpoint_dir}; rerun the same command to resume"
+                 if args.checkpoint_dir else "nothing was saved (use --checkpoint-dir to keep finished tasks)")
+        sys.stderr.write(f"{parser.prog}: interrupted; {saved}\n")
+        return 130
     write_json_atomic(args.out, result)
     if "comparison" in result:
         print(stats.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))

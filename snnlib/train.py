@@ -61,6 +61,11 @@ def pick_device(device: str = "auto") -> torch.device:
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda[:i]' or 'mps', got {device!r}") from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} requested but CUDA is not available (use 'auto' or 'cpu')")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist")
+    if dev.type == "mps" and not (getattr(torch.backends, "mps", None) is not None
+                                  and torch.backends.mps.is_available()):
+        raise ValueError(f"device {device!r} requested but MPS is not available (use 'auto' or 'cpu')")
     return dev
 
 
@@ -520,7 +525,8 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
         state = load_checkpoint(checkpoint_path)
         if int(state["epoch"]) > config.epochs:
             raise ValueError(f"epochs must be >= the {int(state['epoch'])} epochs already in checkpoint "
-                             f"{checkpoint_path}, got {config.epochs} (use another checkpoint folder)")
+                             f"{checkpoint_path}, got {config.epochs} (use another checkpoint folder; "
+                             "on the command line, another --out)")
         if bool(state["history"]["val_loss"]) != has_val:
             raise ValueError(f"checkpoint {checkpoint_path} was written {'with' if not has_val else 'without'} "
                              "a validation set; resume it the same way or use another checkpoint folder")

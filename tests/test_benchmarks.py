@@ -39,7 +39,8 @@ def test_bench_train_races_variants_against_the_baseline_in_each_precision(tmp_p
 
 
 @pytest.mark.parametrize("argv", [["--epochs", "0"], ["--variants", "turbo"], ["--device", "tpu"],
-                                  ["--repeat", "0"], ["--subset", "100"]])
+                                  ["--repeat", "0"], ["--subset", "100"], ["--baseline-subset", "0"],
+                                  ["--depths", "1", "1"], ["--variants", "fp32", "fp32"]])
 def test_bench_train_rejects_bad_arguments(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         _bench_train().main(argv)
@@ -76,10 +77,11 @@ def test_gpu_session_script_dry_runs_on_the_cpu(tmp_path):
     import sys
 
     env = {**os.environ, "DEVICE": "cpu", "SUBSET": "128", "BASELINE_SUBSET": "128", "DEPTHS": "1 2",
-           "FIG1_EPOCHS": "2", "OUT": str(tmp_path), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+           "FIG1_EPOCHS": "2", "OUT": str(tmp_path), "PYTHON": sys.executable}
     proc = subprocess.run(["bash", "benchmarks/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "torch" in (tmp_path / "device.txt").read_text()
     for name in ("device.txt", "check_cuda_training.log", "bench_train.json", "figure1_digits.json",
                  "profile_step.json", "profile_step_tf32_streams.json"):
         assert (tmp_path / name).is_file(), name
@@ -126,3 +128,13 @@ def test_profile_step_rejects_bad_arguments(argv, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:  # "{tmp}": a folder where a file path is needed
         _profile_step().main(["--device", "cpu", *[a.replace("{tmp}", str(tmp_path)) for a in argv]])
     assert exc.value.code == 2 and "error:" in capsys.readouterr().err
+
+
+def test_gpu_session_script_stops_at_once_without_a_working_interpreter(tmp_path):
+    import os
+    import subprocess
+
+    env = {**os.environ, "OUT": str(tmp_path), "PYTHON": "/bin/false"}
+    proc = subprocess.run(["bash", "benchmarks/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 99 and "set PYTHON" in proc.stderr

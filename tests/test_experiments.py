@@ -170,3 +170,54 @@ def test_run_figure1_follows_the_official_protocol():
     assert doc["config"]["drop_last"] is True
     assert doc["config"]["eval_batch_size"] == doc["config"]["batch_size"]
     assert {r["member"]["output_init"] for r in doc["records"]} == {"glorot_uniform"}
+
+
+def test_figure1_usage_errors_name_the_subcommand(capsys):
+    with pytest.raises(SystemExit) as exc:
+        experiments.main(["figure1", "--data-seed", "-1", "--out", "x"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "snnlib.experiments figure1: error: --data-seed must be >= 0" in err
+
+
+def test_figure1_interrupted_says_how_to_resume_and_exits_130(tmp_path, monkeypatch, capsys):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiments, "run_figure1", interrupt)
+    code = experiments.main(["figure1", "--depths", "2", "--epochs", "3", "--checkpoint-every", "1",
+                             "--out", str(tmp_path), "--no-progress", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert code == 130 and "rerun the same command to resume" in err
+    assert not (tmp_path / "figure1_digits.json").exists()
+
+
+def test_figure1_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
+    def oom(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:121] DefaultCPUAllocator: can't allocate memory: "
+                           "you tried to allocate 40000000000000 bytes.\nmore lines")
+
+    monkeypatch.setattr(experiments, "run_figure1", oom)
+    code = experiments.main(["figure1", "--out", str(tmp_path), "--no-progress", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert code == 1 and "not enough memory" in err and len(err.strip().splitlines()) == 1
+
+
+def test_resumed_figure1_records_the_whole_training_time(tmp_path):
+    argv = ["figure1", "--depths", "2", "--epochs", "4", "--checkpoint-every", "2", "--out", str(tmp_path),
+            "--no-progress", "--device", "cpu"]
+    assert experiments.main(argv) == 0
+    first = json.loads((tmp_path / "figure1_digits.json").read_text())
+    assert experiments.main(argv) == 0  # everything already in the checkpoint: nothing left to train
+    again = json.loads((tmp_path / "figure1_digits.json").read_text())
+    assert again["records"][0]["loss"] == first["records"][0]["loss"]
+    assert again["wall_time_s"] >= first["records"][0]["wall_time_s"] > 0
+
+
+def test_unavailable_devices_are_value_errors():
+    from snnlib.train import pick_device
+
+    if not torch.backends.mps.is_available():
+        with pytest.raises(ValueError, match="MPS is not available"):
+            pick_device("mps")
+    with pytest.raises(ValueError, match="CUDA"):
+        pick_device(f"cuda:{torch.cuda.device_count() + 3}")

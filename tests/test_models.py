@@ -117,7 +117,8 @@ def test_glorot_uniform_output_layer_as_the_official_figure1_code():
     w, bound = glorot[-1].weight.detach(), math.sqrt(6 / (784 + 10))
     assert w.abs().max() <= bound and w.abs().max() > 0.95 * bound  # uniform on [-bound, bound]
     assert float(w.std()) == pytest.approx(bound / math.sqrt(3), rel=0.05)
-    assert float(family[-1].weight.detach().std()) == pytest.approx(math.sqrt(1 / 784), rel=0.05)  # LeCun, as the family
+    # the family (SNN) draws the output layer like its hidden layers: LeCun normal
+    assert float(family[-1].weight.detach().std()) == pytest.approx(math.sqrt(1 / 784), rel=0.05)
     assert torch.count_nonzero(glorot[-1].bias) == 0
     with pytest.raises(ValueError, match="output_init"):
         build_model("SNN", 4, 2, 1, 4, output_init="he")

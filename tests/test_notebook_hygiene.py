@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
@@ -55,3 +56,30 @@ def test_chapter_ends_with_summary_and_exercises(path):
     headings = [line.strip() for c in nb["cells"] if c["cell_type"] == "markdown"
                 for line in "".join(c["source"]).splitlines() if line.startswith("## ")]
     assert "## Summary" in headings and "## Exercises" in headings
+
+
+def _refresh_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("refresh_notebooks", ROOT / "tools" / "refresh_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_refresh_tool_keeps_going_past_a_failing_notebook_and_leaves_it_unchanged(tmp_path, capsys):
+    good, bad = tmp_path / "good.ipynb", tmp_path / "bad.ipynb"
+    for path, code in ((bad, "raise ValueError('broken on purpose')"), (good, "print(6 * 7)")):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        nbformat.write(nb, path)
+    before = bad.read_text()
+    assert _refresh_tool().main([str(bad), str(good)]) == 1
+    assert bad.read_text() == before
+    assert nbformat.read(good, as_version=4).cells[0].outputs[0]["text"] == "42\n"
+    assert "bad.ipynb" in capsys.readouterr().err
+
+
+def test_refresh_tool_rejects_missing_notebooks_with_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        _refresh_tool().main(["chapters/no-such-chapter.ipynb"])
+    assert exc.value.code == 2 and "no-such-chapter" in capsys.readouterr().err

@@ -327,3 +327,57 @@ def test_sweep_averages_test_accuracy_over_seeds():
         runs = [r["test_accuracy"] for r in res["runs"] if r["method"] == m]
         assert len(runs) == 2 and runs[0] != runs[1]  # the seeds differ, so mean, max and min all differ
         assert res["accuracy"]["iris"][m] == round(float(np.mean(runs)), 12)
+
+
+def test_checkpoint_dir_keeps_finished_tasks_and_a_rerun_resumes_without_training(tmp_path, monkeypatch):
+    """An interrupted sweep loses nothing: each finished task is saved at once, a rerun loads it."""
+    ckpt = tmp_path / "tasks"
+    kwargs = {"methods": ["SNN", "LogReg"], "seeds": (0, 1), "config": TINY, "engine": "serial", "progress": False,
+              "checkpoint_dir": ckpt}
+    calls = []
+    real = tabular.run_task
+
+    def interrupted(task):  # the third task is interrupted (Ctrl-C)
+        calls.append(task["method"])
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(task)
+
+    monkeypatch.setattr(tabular, "run_task", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        tabular.run_sweep(["iris"], **kwargs)
+    assert len(list(ckpt.glob("task-*.json"))) == 2
+    calls.clear()
+    monkeypatch.setattr(tabular, "run_task", lambda t: calls.append(t["method"]) or real(t))
+    resumed = tabular.run_sweep(["iris"], **kwargs)
+    assert len(calls) == 2  # only the two unfinished tasks ran
+    uninterrupted = tabular.run_sweep(["iris"], **{**kwargs, "checkpoint_dir": None})
+    assert resumed["runs"] == uninterrupted["runs"] and resumed["accuracy"] == uninterrupted["accuracy"]
+    other = tabular.SweepConfig(grid=TINY.grid, epochs=4, batch_size=32)  # another setting: nothing reused
+    calls.clear()
+    tabular.run_sweep(["iris"], **{**kwargs, "config": other})
+    assert len(calls) == 4
+
+
+def test_cli_interrupted_run_says_how_to_resume_and_exits_130(tmp_path, monkeypatch, capsys):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tabular, "run_sweep", interrupt)
+    code = tabular.main(["--datasets", "iris", "--methods", "LogReg", "--checkpoint-dir", str(tmp_path / "t"),
+                         "--no-progress", "--out", str(tmp_path / "x.json")])
+    err = capsys.readouterr().err
+    assert code == 130 and "rerun the same command to resume" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_cli_unreachable_dask_scheduler_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    def unreachable(*args, **kwargs):
+        raise OSError("Timed out trying to connect to tcp://127.0.0.1:1 after 30 s")
+
+    monkeypatch.setattr(tabular, "run_sweep", unreachable)
+    with pytest.raises(SystemExit) as exc:
+        tabular.main(["--datasets", "iris", "--methods", "LogReg", "--engine", "dask", "--dask-address",
+                      "tcp://127.0.0.1:1", "--no-progress", "--out", str(tmp_path / "x.json")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "Timed out" in err and len(err.strip().splitlines()) == 1

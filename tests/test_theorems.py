@@ -243,3 +243,20 @@ def test_cli_closing_only_with_tighter_bounds_needs_them_certified(monkeypatch, 
         dataclasses.replace(c, certified=tight_certified) for c in cert])
     assert T.main(["--paper-grid", "--coarsen", "64", "--no-certificates"]) == code
     assert f"tighter derivative bounds certified in this run: {tight_certified}" in capsys.readouterr().out
+
+
+def test_cli_interrupted_exits_130_in_one_line(monkeypatch, capsys):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(T, "_run", interrupt)
+    assert T.main(["--no-certificates"]) == 130
+    assert capsys.readouterr().err.strip() == "python -m snnlib.theorems: interrupted"
+
+
+def test_cli_help_states_the_exit_status_and_the_grid_size(capsys):
+    with pytest.raises(SystemExit):
+        T.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    points = int(np.prod([len(a) for a in T.grid_axes(T.LEMMA12_DOMAIN, 1.0)]))
+    assert "Exit status 0 iff every certificate holds" in text and f"≈{points / 1e9:.1f}e9 points" in text

@@ -1,0 +1,25 @@
+"""snnlib._pool: an interrupted process pool terminates its workers instead of waiting for them."""
+
+import time
+
+import pytest
+
+from snnlib._pool import process_pool
+
+
+def test_interrupt_terminates_running_workers_at_once():
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        with process_pool(2) as pool:
+            futures = [pool.submit(time.sleep, 60) for _ in range(4)]
+            while not any(f.running() for f in futures):  # a worker has started its 60 s task
+                time.sleep(0.05)
+            workers = list(pool._processes.values())
+            raise KeyboardInterrupt
+    assert time.perf_counter() - t0 < 30  # a plain ProcessPoolExecutor would wait 60 s (or more) here
+    assert workers and not any(p.is_alive() for p in workers)
+
+
+def test_normal_exit_returns_every_result():
+    with process_pool(2) as pool:
+        assert list(pool.map(abs, [-1, -2, 3])) == [1, 2, 3]
