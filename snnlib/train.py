@@ -26,6 +26,7 @@ import math
 import os
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -343,7 +344,9 @@ class _GraphedStep:
     Deep narrow MLPs at batch 128 are bound by kernel-launch latency; a graph launches the whole step at once.
     The first few calls run eagerly on a side stream (they are real steps, as the CUDA-graph recipe requires
     warm-up before capture); the next call captures the step and replays it (capture alone computes nothing).
-    Replays run the same kernels on the same memory, so results equal the eager loop's.
+    Replays run the same kernels on the same memory, so results equal the eager loop's. If the capture fails
+    (an operation a CUDA graph cannot hold, on some device or driver), a warning says so and every later call
+    runs the step eagerly: the same results, only slower.
     """
 
     WARMUP = 3
@@ -352,7 +355,7 @@ class _GraphedStep:
                  batch_size: int, device: torch.device) -> None:
         self.step, self.X, self.y = step, X, y
         self.idx = torch.zeros(batch_size, dtype=torch.long, device=device)
-        self.calls, self.graph = 0, None
+        self.calls, self.graph, self.failed = 0, None, False
 
     def _run(self) -> None:
         self.step(self.X[self.idx], self.y[self.idx])
@@ -362,6 +365,9 @@ class _GraphedStep:
         if self.graph is not None:
             self.graph.replay()
             return
+        if self.failed:
+            self._run()
+            return
         self.calls += 1
         stream = torch.cuda.Stream()
         stream.wait_stream(torch.cuda.current_stream())
@@ -369,12 +375,20 @@ class _GraphedStep:
             if self.calls <= self.WARMUP:
                 self._run()
             else:
-                self.graph = torch.cuda.CUDAGraph()
-                with torch.cuda.graph(self.graph):
-                    self._run()
+                try:
+                    graph = torch.cuda.CUDAGraph()
+                    with torch.cuda.graph(graph):
+                        self._run()
+                    self.graph = graph
+                except RuntimeError as exc:  # nothing ran during the failed capture: run this call eagerly
+                    self.failed = True
+                    warnings.warn(f"CUDA graph capture failed, running eagerly instead (same results, slower): "
+                                  f"{str(exc).splitlines()[0]}", RuntimeWarning, stacklevel=2)
         torch.cuda.current_stream().wait_stream(stream)
         if self.graph is not None:
             self.graph.replay()
+        elif self.failed:
+            self._run()
 
 
 def make_step(net: nn.Module, opt: MaskedSGD, alive: torch.Tensor, div_epoch: torch.Tensor, epoch_t: torch.Tensor,

@@ -396,3 +396,57 @@ def test_batchnorm_uses_tensorflows_epsilon_as_the_official_code():
     stack = StackedMLP.from_models([build_model("BatchNorm", 4, 2, 2, 8)])
     x = torch.randn(16, 4) * 1e-2  # small activations: epsilon matters
     torch.testing.assert_close(stack(x)[0], stack.to_models()[0](x), rtol=1e-5, atol=1e-6)
+
+
+class _FakeStream:
+    def wait_stream(self, other):
+        pass
+
+
+def _fake_cuda(monkeypatch, capture_fails):
+    """Stand-ins for the torch.cuda calls of _GraphedStep, so its control flow runs on a CPU."""
+    import contextlib
+
+    events = []
+
+    class Graph:
+        def replay(self):
+            events.append("replay")
+
+    @contextlib.contextmanager
+    def graph(g):
+        events.append("capture")
+        yield
+        if capture_fails:
+            raise RuntimeError("operation not permitted when stream is capturing\ndetails")
+
+    monkeypatch.setattr(torch.cuda, "Stream", _FakeStream)
+    monkeypatch.setattr(torch.cuda, "current_stream", lambda *a: _FakeStream())
+    monkeypatch.setattr(torch.cuda, "stream", lambda s: contextlib.nullcontext())
+    monkeypatch.setattr(torch.cuda, "CUDAGraph", Graph)
+    monkeypatch.setattr(torch.cuda, "graph", graph)
+    return events
+
+
+@pytest.mark.parametrize("capture_fails", [False, True])
+def test_graphed_step_warms_up_captures_replays_or_falls_back_to_eager(monkeypatch, capture_fails):
+    from snnlib.train import _GraphedStep
+
+    events = _fake_cuda(monkeypatch, capture_fails)
+    X, y = torch.arange(12.0).view(6, 2), torch.arange(6)
+    seen = []
+    g = _GraphedStep(lambda xb, yb: seen.append(yb.tolist()), X, y, 2, torch.device("cpu"))
+    batches = [torch.tensor([i, i + 1]) for i in range(5)]
+    if capture_fails:
+        with pytest.warns(RuntimeWarning, match="running eagerly instead"):
+            for b in batches:
+                g(b)
+        # warm-up 0-2, the failed capture of call 3 (the fake runs the Python body; a GPU would compute nothing),
+        # then call 3 again eagerly and call 4 eagerly: every batch is computed, none twice on a real device
+        expected = [b.tolist() for b in batches]
+        assert events == ["capture"] and seen == expected[:4] + expected[3:]
+    else:
+        for b in batches:
+            g(b)
+        # 3 eager warm-up steps, one capture (computes nothing on a GPU), then replays for calls 4 and 5
+        assert events == ["capture", "replay", "replay"] and seen[:3] == [b.tolist() for b in batches[:3]]
