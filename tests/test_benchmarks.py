@@ -1,21 +1,18 @@
 """The benchmark scripts run and report what they claim (sizes tiny: these are not timing tests)."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 import torch
+from scripts import load_script
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _bench_train():
-    spec = importlib.util.spec_from_file_location("bench_train", ROOT / "benchmarks" / "bench_train.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/bench_train.py")
 
 
 def test_bench_train_races_variants_against_the_baseline_in_each_precision(tmp_path, capsys):
@@ -91,10 +88,7 @@ def test_gpu_session_script_dry_runs_on_the_cpu(tmp_path):
 
 
 def _profile_step():
-    spec = importlib.util.spec_from_file_location("profile_step", ROOT / "benchmarks" / "profile_step.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/profile_step.py")
 
 
 def test_profile_step_counts_the_matrix_products_of_one_training_step(tmp_path, capsys):

@@ -59,12 +59,9 @@ def test_chapter_ends_with_summary_and_exercises(path):
 
 
 def _refresh_tool():
-    import importlib.util
+    from scripts import load_script
 
-    spec = importlib.util.spec_from_file_location("refresh_notebooks", ROOT / "tools" / "refresh_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/refresh_notebooks.py")
 
 
 def test_refresh_tool_keeps_going_past_a_failing_notebook_and_leaves_it_unchanged(tmp_path, capsys):

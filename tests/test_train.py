@@ -219,14 +219,9 @@ def test_tf32_setting_applies_during_training_only():
 
 def _cuda_check_script():
     """benchmarks/check_cuda_training.py as a module (it is a script, not part of the package)."""
-    import importlib.util
-    from pathlib import Path
+    from scripts import load_script
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "check_cuda_training.py"
-    spec = importlib.util.spec_from_file_location("check_cuda_training", path)
-    check = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(check)
-    return check
+    return load_script("benchmarks/check_cuda_training.py")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (run on a GPU machine)")
