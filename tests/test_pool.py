@@ -17,7 +17,12 @@ def test_interrupt_terminates_running_workers_at_once():
             workers = list(pool._processes.values())
             raise KeyboardInterrupt
     assert time.perf_counter() - t0 < 30  # a plain ProcessPoolExecutor would wait 60 s (or more) here
+    # terminated: gone within seconds (the pool's own manager thread may be the one that reaps them)
+    deadline = time.perf_counter() + 10
+    while any(p.is_alive() for p in workers) and time.perf_counter() < deadline:
+        time.sleep(0.05)
     assert workers and not any(p.is_alive() for p in workers)
+    assert all(p.exitcode is not None and p.exitcode < 0 for p in workers)  # killed by a signal, not finished
 
 
 def test_normal_exit_returns_every_result():
