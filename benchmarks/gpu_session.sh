@@ -31,7 +31,8 @@ step() {  # step NAME SECONDS CMD...
   echo "== $name: exit $rc after $(( $(date +%s) - t0 )) s =="
   [ "$rc" = 0 ] || failed=$((failed + 1))
 }
-if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/device.txt"; fi
+: > "$OUT/device.txt"
+if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv >> "$OUT/device.txt"; fi
 if ! "$PYTHON" -c "import torch, numpy; print('torch', torch.__version__, 'numpy', numpy.__version__)" >> "$OUT/device.txt"; then
   echo "== $PYTHON cannot import torch and numpy: set PYTHON to the project's interpreter ==" >&2
   exit 99

@@ -235,11 +235,15 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         sys.stderr.write(f"{parser.prog}: error: {exc} For figure1 without a download: --dataset digits.\n")
         return 1
     except KeyboardInterrupt:
-        resume = (f"rerun the same command to resume from the last checkpoint in {out / 'checkpoints'}"
-                  if checkpoint_every else "no checkpoints were kept (--checkpoint-every 0)")
+        if not checkpoint_every:
+            resume = "no checkpoints were kept (--checkpoint-every 0)"
+        elif any((out / "checkpoints").glob("sweep-*.pt")):
+            resume = f"rerun the same command to resume from the last checkpoint in {out / 'checkpoints'}"
+        else:
+            resume = f"interrupted before the first checkpoint (every {checkpoint_every} epochs): a rerun starts over"
         sys.stderr.write(f"{parser.prog}: interrupted; {resume}\n")
         return 130
-    except RuntimeError as exc:
+    except (MemoryError, RuntimeError) as exc:
         if not is_out_of_memory(exc):
             raise
         sys.stderr.write(f"{parser.prog}: error: not enough memory for this run (smaller --width, fewer --depths "

@@ -725,8 +725,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:  # e.g. a Dask scheduler that cannot be reached
         parser.error(f"{type(err).__name__}: {err}".splitlines()[0])
     except KeyboardInterrupt:
-        saved = (f"finished tasks are saved in {args.checkpoint_dir}; rerun the same command to resume"
-                 if args.checkpoint_dir else "nothing was saved (use --checkpoint-dir to keep finished tasks)")
+        if not args.checkpoint_dir:
+            saved = "nothing was saved (use --checkpoint-dir to keep finished tasks)"
+        elif args.engine == "dask":  # Dask returns the tasks of a run together: none was saved yet
+            saved = f"the Dask engine saves tasks in {args.checkpoint_dir} only when a run completes"
+        else:
+            saved = f"finished tasks are saved in {args.checkpoint_dir}; rerun the same command to resume"
         sys.stderr.write(f"{parser.prog}: interrupted; {saved}\n")
         return 130
     write_json_atomic(args.out, result)

@@ -179,22 +179,31 @@ def test_figure1_usage_errors_name_the_subcommand(capsys):
     assert exc.value.code == 2 and "snnlib.experiments figure1: error: --data-seed must be >= 0" in err
 
 
-def test_figure1_interrupted_says_how_to_resume_and_exits_130(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("checkpoint_written, says", [(True, "rerun the same command to resume"),
+                                                      (False, "before the first checkpoint")])
+def test_figure1_interrupted_says_whether_it_can_resume_and_exits_130(tmp_path, monkeypatch, capsys,
+                                                                      checkpoint_written, says):
     def interrupt(*args, **kwargs):
+        if checkpoint_written:
+            (tmp_path / "checkpoints").mkdir()
+            (tmp_path / "checkpoints" / "sweep-0123.pt").write_bytes(b"")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(experiments, "run_figure1", interrupt)
     code = experiments.main(["figure1", "--depths", "2", "--epochs", "3", "--checkpoint-every", "1",
                              "--out", str(tmp_path), "--no-progress", "--device", "cpu"])
     err = capsys.readouterr().err
-    assert code == 130 and "rerun the same command to resume" in err
+    assert code == 130 and says in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "figure1_digits.json").exists()
 
 
-def test_figure1_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("error", [
+    RuntimeError("[enforce fail at alloc_cpu.cpp:121] DefaultCPUAllocator: can't allocate memory: "
+                 "you tried to allocate 40000000000000 bytes.\nmore lines"),
+    MemoryError("Unable to allocate 7.5 GiB for an array with shape (60000, 3072)")])
+def test_figure1_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys, error):
     def oom(*args, **kwargs):
-        raise RuntimeError("[enforce fail at alloc_cpu.cpp:121] DefaultCPUAllocator: can't allocate memory: "
-                           "you tried to allocate 40000000000000 bytes.\nmore lines")
+        raise error
 
     monkeypatch.setattr(experiments, "run_figure1", oom)
     code = experiments.main(["figure1", "--out", str(tmp_path), "--no-progress", "--device", "cpu"])

@@ -359,15 +359,17 @@ def test_checkpoint_dir_keeps_finished_tasks_and_a_rerun_resumes_without_trainin
     assert len(calls) == 4
 
 
-def test_cli_interrupted_run_says_how_to_resume_and_exits_130(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("engine, says", [("local", "rerun the same command to resume"),
+                                          ("dask", "only when a run completes")])
+def test_cli_interrupted_run_says_how_to_resume_and_exits_130(tmp_path, monkeypatch, capsys, engine, says):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(tabular, "run_sweep", interrupt)
     code = tabular.main(["--datasets", "iris", "--methods", "LogReg", "--checkpoint-dir", str(tmp_path / "t"),
-                         "--no-progress", "--out", str(tmp_path / "x.json")])
+                         "--engine", engine, "--no-progress", "--out", str(tmp_path / "x.json")])
     err = capsys.readouterr().err
-    assert code == 130 and "rerun the same command to resume" in err and len(err.strip().splitlines()) == 1
+    assert code == 130 and says in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.json").exists()
 
 
