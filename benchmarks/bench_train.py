@@ -55,11 +55,16 @@ def members(depths: list[int], width: int, lr: float) -> list[Member]:
 
 
 #: Trainer variants (``--variants``): TrainConfig switches on top of the defaults (stacked, one CUDA graph).
-VARIANTS: dict[str, dict[str, bool]] = {
+VARIANTS: dict[str, dict[str, Any]] = {
     "fp32": {}, "streams": {"streams": True}, "tf32": {"tf32": True}, "streams+tf32": {"streams": True, "tf32": True},
     "no-stack": {"stack": False}, "no-graph": {"cuda_graph": False}, "compile": {"compile": True, "cuda_graph": False},
     "streams+no-stack": {"streams": True, "stack": False},
     "streams+no-stack+tf32": {"streams": True, "stack": False, "tf32": True},
+    "compile+graph": {"compile": True},
+    "autotune+graph": {"compile": True, "compile_mode": "max-autotune-no-cudagraphs"},
+    "autotune+graph+tf32": {"compile": True, "compile_mode": "max-autotune-no-cudagraphs", "tf32": True},
+    "autotune+streams+tf32": {"compile": True, "compile_mode": "max-autotune-no-cudagraphs", "streams": True,
+                              "tf32": True},
 }
 
 

@@ -6,7 +6,8 @@
 #   (the lent machine gets a copy of the tree without .git: the variable is the provenance of its results)
 #   Dry run on a CPU (tests/test_benchmarks.py does this): PYTHON=.venv/bin/python DEVICE=cpu SUBSET=128 BASELINE_SUBSET=128 DEPTHS="1 2" \
 #       FIG1_EPOCHS=2 OUT=/tmp/dry bash benchmarks/gpu_session.sh
-# Budget on an H100: about 6 minutes of steps; the theorem grid (16 s measured) is rerun only with GRID=1.
+# Budget on an H100: about 6 minutes of steps; the theorem grid (16 s measured) is rerun only with GRID=1, the
+# torch.compile race (several minutes of compiling) only with COMPILE=1.
 set -uo pipefail
 OUT=${OUT:-results/gpu}
 DEVICE=${DEVICE:-cuda}
@@ -54,6 +55,12 @@ step profile_step_tf32_streams 120 "$PYTHON" benchmarks/profile_step.py --device
 # samples per epoch (it is the slow part).
 # shellcheck disable=SC2086  # DEPTHS is a list of numbers
 step bench_train 360 "$PYTHON" benchmarks/bench_train.py --device "$DEVICE" --epochs 2 --subset "$SUBSET" --depths $DEPTHS --variants fp32 streams streams+no-stack streams+tf32 streams+no-stack+tf32 --baseline-subset "$BASELINE_SUBSET" --json "$OUT/bench_train.json"
+# torch.compile variants (kernels tuned for the batch-128 shapes; compiling takes minutes): only with COMPILE=1,
+# best as a second call once the steps above are home.
+if [ "${COMPILE:-0}" = 1 ]; then
+  # shellcheck disable=SC2086
+  step bench_train_compile 420 "$PYTHON" benchmarks/bench_train.py --device "$DEVICE" --epochs 2 --subset "$SUBSET" --depths $DEPTHS --variants fp32 compile+graph autotune+graph autotune+graph+tf32 autotune+streams+tf32 --baseline-subset "$BASELINE_SUBSET" --json "$OUT/bench_train_compile.json"
+fi
 # shellcheck disable=SC2086
 step figure1_digits 120 "$PYTHON" -m snnlib.experiments figure1 --dataset digits --depths $DEPTHS --epochs "$FIG1_EPOCHS" --device "$DEVICE" --no-progress --out "$OUT"
 ls -l "$OUT"

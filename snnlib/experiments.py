@@ -48,12 +48,13 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
                 seeds: Sequence[int] = (0,), device: str = "auto", checkpoint_every: int = 0,
                 checkpoint_dir: str | Path | None = None, progress: bool = True, compile: bool = False,
                 data_seed: int = 0, tf32: bool = False, streams: bool = False,
-                data_dir: str | Path | None = None) -> dict[str, Any]:
+                data_dir: str | Path | None = None, compile_mode: str = "default") -> dict[str, Any]:
     """Train SNN and BatchNorm FNNs at each depth with the Figure 1 protocol; return the result document.
 
     Paper Figure 1; chapter "Training deep networks: Figure 1". Networks of equal depth train together in one
     stacked network, and all depths in one loop. ``seeds`` vary the initial weights; the data order is fixed by
-    ``data_seed``. ``tf32`` and ``streams`` are the GPU speed options of :class:`snnlib.train.TrainConfig`.
+    ``data_seed``. ``tf32``, ``streams``, ``compile`` and ``compile_mode`` are the speed options of
+    :class:`snnlib.train.TrainConfig`.
     ``data_dir``: where MNIST/CIFAR-10 files are cached (default ``$SNNLIB_DATA`` or ``~/.cache/snnlib``); a
     missing or corrupt file raises :class:`snnlib.data.DatasetUnavailable`.
     """
@@ -84,7 +85,7 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     # as the official code: full mini-batches only, and the loss logged in training mode over batch-size chunks
     config = TrainConfig(epochs=epochs, batch_size=batch_size, data_seed=data_seed, device=device,
                          checkpoint_every=checkpoint_every, progress=progress, compile=compile, tf32=tf32,
-                         streams=streams, eval_batch_size=batch_size, drop_last=True)
+                         streams=streams, eval_batch_size=batch_size, drop_last=True, compile_mode=compile_mode)
     t0 = time.perf_counter()
     records = train_sweep(members, ds, config, checkpoint_dir=checkpoint_dir)
     # wall time of the whole training, earlier (interrupted and resumed) invocations included
@@ -227,8 +228,8 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     try:
         doc = run_figure1(args.dataset, args.depths, args.epochs, args.lr, args.batch_size, args.width,
                           args.seeds, args.device, checkpoint_every, out / "checkpoints",
-                          not args.no_progress, args.compile, args.data_seed, args.tf32, args.streams,
-                          args.data_dir)
+                          not args.no_progress, args.compile or args.compile_mode is not None, args.data_seed,
+                          args.tf32, args.streams, args.data_dir, compile_mode=args.compile_mode or "default")
     except ValueError as exc:
         parser.error(str(exc))
     except DatasetUnavailable as exc:  # not a usage error: one line, exit status 1, nothing written
@@ -255,6 +256,8 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from snnlib.train import COMPILE_MODES
+
     parser = argparse.ArgumentParser(prog="python -m snnlib.experiments", description="Run the paper's experiments.")
     sub = parser.add_subparsers(dest="command", required=True)
     fig = sub.add_parser("figure1", help="Figure 1: training loss of SNN vs BatchNorm at several depths")
@@ -274,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="epochs between checkpoints in <out>/checkpoints (0: none; default 50 for mnist and "
                           "cifar10, 0 for digits); a rerun of the same command resumes from the last one")
     fig.add_argument("--compile", action="store_true", help="torch.compile the networks (off by default)")
+    fig.add_argument("--compile-mode", choices=COMPILE_MODES, default=None,
+                     help="torch.compile mode (implies --compile); max-autotune-no-cudagraphs tunes the kernels "
+                          "for these matrix shapes and keeps the trainer's CUDA graph")
     fig.add_argument("--tf32", action="store_true",
                      help="CUDA: TF32 tensor-core matmuls (faster, ~10-bit mantissa; off by default for fidelity)")
     fig.add_argument("--streams", action="store_true", help="CUDA: train each depth on its own CUDA stream")

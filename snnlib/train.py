@@ -127,6 +127,10 @@ class Member:
         return f"{self.family} Depth {self.depth}"
 
 
+#: ``torch.compile`` modes for :class:`TrainConfig` (the first two leave CUDA graphs to the trainer).
+COMPILE_MODES: tuple[str, ...] = ("default", "max-autotune-no-cudagraphs", "reduce-overhead", "max-autotune")
+
+
 @dataclass
 class TrainConfig:
     """How to train: plain SGD on mini-batches (batch 128 as in paper Figure 1 by default).
@@ -140,7 +144,9 @@ class TrainConfig:
     chunk of the training-mode log) as a CUDA graph; ``streams``: run the units of a sweep on separate CUDA
     streams (:class:`UnitStack`); ``tf32``: let float32 matmuls use TensorFloat-32 (CUDA tensor cores; about 10
     mantissa bits instead of 23, so results differ from strict float32 — off by default for fidelity, recorded
-    in every result file).
+    in every result file). ``compile``: ``torch.compile`` the networks in ``compile_mode`` (:data:`COMPILE_MODES`);
+    with ``'default'`` and ``'max-autotune-no-cudagraphs'`` (kernels tuned for these matrix shapes) the compiled
+    step is still replayed as the trainer's CUDA graph, the other two modes bring CUDA graphs of their own.
     """
 
     epochs: int = 10
@@ -157,8 +163,11 @@ class TrainConfig:
     streams: bool = False
     tf32: bool = False
     drop_last: bool = False
+    compile_mode: str = "default"
 
     def __post_init__(self) -> None:
+        if self.compile_mode not in COMPILE_MODES:
+            raise ValueError(f"compile_mode must be one of {COMPILE_MODES}, got {self.compile_mode!r}")
         for name, low in (("epochs", 1), ("batch_size", 1), ("eval_batch_size", 1), ("checkpoint_every", 0),
                           ("data_seed", 0)):
             value = getattr(self, name)
@@ -392,7 +401,7 @@ class _GraphedStep:
 
 
 def make_step(net: nn.Module, opt: MaskedSGD, alive: torch.Tensor, div_epoch: torch.Tensor, epoch_t: torch.Tensor,
-              compile: bool = False) -> Callable[[torch.Tensor, torch.Tensor], None]:
+              compile: bool = False, compile_mode: str = "default") -> Callable[[torch.Tensor, torch.Tensor], None]:
     """One SGD step of every member of ``net`` on a mini-batch ``(xb, yb)``, as :func:`train_networks` runs it.
 
     Back-propagates ``Σ_j lr_j · L_j`` over the members still alive, so one backward pass serves all; a member
@@ -400,7 +409,7 @@ def make_step(net: nn.Module, opt: MaskedSGD, alive: torch.Tensor, div_epoch: to
     epoch (``epoch_t``) recorded in ``div_epoch``. Exposed so that ``benchmarks/profile_step.py`` profiles
     exactly the trainer's step. See chapter "Training deep networks: Figure 1".
     """
-    forward = torch.compile(net) if compile else net
+    forward = torch.compile(net, mode=None if compile_mode == "default" else compile_mode) if compile else net
     k = net.k
     zero = torch.zeros((), device=alive.device)
 
@@ -552,9 +561,10 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
         result = TrainResult(**state["history"])
         start_epoch, elapsed = int(state["epoch"]), float(state["history"]["wall_time_s"])
     epoch_t = torch.zeros((), dtype=torch.long, device=device)
-    step = make_step(net, opt, alive, div_epoch, epoch_t, config.compile)
+    step = make_step(net, opt, alive, div_epoch, epoch_t, config.compile, config.compile_mode)
+    own_graphs = config.compile and config.compile_mode in ("reduce-overhead", "max-autotune")
     graph = _GraphedStep(step, X, y, config.batch_size, device) if (
-        config.cuda_graph and device.type == "cuda" and on_device and not config.compile) else None
+        config.cuda_graph and device.type == "cuda" and on_device and not own_graphs) else None
     log_graph: dict[str, Any] = {}
 
     def log(epoch: int) -> None:

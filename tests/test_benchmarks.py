@@ -74,13 +74,13 @@ def test_gpu_session_script_dry_runs_on_the_cpu(tmp_path):
     import sys
 
     env = {**os.environ, "DEVICE": "cpu", "SUBSET": "128", "BASELINE_SUBSET": "128", "DEPTHS": "1 2",
-           "FIG1_EPOCHS": "2", "OUT": str(tmp_path), "PYTHON": sys.executable}
+           "FIG1_EPOCHS": "2", "OUT": str(tmp_path), "PYTHON": sys.executable, "COMPILE": "1"}
     proc = subprocess.run(["bash", "benchmarks/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "torch" in (tmp_path / "device.txt").read_text()
     for name in ("device.txt", "check_cuda_training.log", "bench_train.json", "figure1_digits.json",
-                 "profile_step.json", "profile_step_tf32_streams.json"):
+                 "profile_step.json", "profile_step_tf32_streams.json", "bench_train_compile.json"):
         assert (tmp_path / name).is_file(), name
     assert "OK" in (tmp_path / "check_cuda_training.log").read_text()
     rows = json.loads((tmp_path / "bench_train.json").read_text())["rows"]

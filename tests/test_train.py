@@ -445,3 +445,20 @@ def test_graphed_step_warms_up_captures_replays_or_falls_back_to_eager(monkeypat
             g(b)
         # 3 eager warm-up steps, one capture (computes nothing on a GPU), then replays for calls 4 and 5
         assert events == ["capture", "replay", "replay"] and seen[:3] == [b.tolist() for b in batches[:3]]
+
+
+def test_compiled_training_matches_the_eager_loop_and_bad_modes_are_rejected():
+    """torch.compile (here on the CPU; on a GPU its kernels are tuned and replayed in the trainer's CUDA graph)
+    must train like the eager loop: same data, same updates, only the floating-point order may differ."""
+    X, y = toy(n=128)
+    members = [Member("SNN", 2, 16, seed=1, lr=0.05), Member("BatchNorm", 2, 16, seed=2, lr=0.05)]
+    from snnlib.data import Dataset
+
+    empty = np.zeros((0, 12), np.float32)
+    data = Dataset(X.numpy(), y.numpy(), empty, np.zeros(0, np.int64), empty, np.zeros(0, np.int64), 3, "toy")
+    eager = train_sweep(members, data, cfg(epochs=2))
+    compiled = train_sweep(members, data, cfg(epochs=2, compile=True))
+    np.testing.assert_allclose([r["loss"] for r in compiled], [r["loss"] for r in eager], rtol=1e-5)
+    assert eager[0]["loss"][-1] < eager[0]["loss"][0]
+    with pytest.raises(ValueError, match="compile_mode"):
+        cfg(compile=True, compile_mode="fastest")
