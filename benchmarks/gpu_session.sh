@@ -58,6 +58,7 @@ step bench_train 360 "$PYTHON" benchmarks/bench_train.py --device "$DEVICE" --ep
 # torch.compile variants (kernels tuned for the batch-128 shapes; compiling takes minutes): only with COMPILE=1,
 # best as a second call once the steps above are home.
 if [ "${COMPILE:-0}" = 1 ]; then
+  step check_cuda_training_compile 240 "$PYTHON" benchmarks/check_cuda_training.py --device "$DEVICE" --compile
   # shellcheck disable=SC2086
   step bench_train_compile 420 "$PYTHON" benchmarks/bench_train.py --device "$DEVICE" --epochs 2 --subset "$SUBSET" --depths $DEPTHS --variants fp32 compile+graph autotune+graph autotune+graph+tf32 autotune+streams+tf32 --baseline-subset "$BASELINE_SUBSET" --json "$OUT/bench_train_compile.json"
 fi

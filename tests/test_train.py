@@ -462,3 +462,22 @@ def test_compiled_training_matches_the_eager_loop_and_bad_modes_are_rejected():
     assert eager[0]["loss"][-1] < eager[0]["loss"][0]
     with pytest.raises(ValueError, match="compile_mode"):
         cfg(compile=True, compile_mode="fastest")
+
+
+def test_the_cuda_check_counts_a_graph_capture_that_fell_back_as_a_failure(monkeypatch, capsys):
+    """A mode whose CUDA graph could not be captured runs eagerly and matches trivially: the check must fail it."""
+    import warnings
+
+    check = _cuda_check_script()
+    real = check.train_sweep
+
+    def falls_back(members, data, config, **kw):  # stands in for a capture failure in one mode
+        if config.streams and config.cuda_graph:
+            warnings.warn("CUDA graph capture failed, running eagerly instead (same results, slower): x",
+                          RuntimeWarning)
+        return real(members, data, config, **kw)
+
+    monkeypatch.setattr(check, "train_sweep", falls_back)
+    assert check.main(["--device", "cpu"]) == 1
+    out = capsys.readouterr().out
+    assert "graph+streams" in out and "graph capture failed" in out and "FAILED: ['graph+streams']" in out
