@@ -176,12 +176,16 @@ def protocol_budget(budget_s: float = 900.0, depths: Sequence[int] = (8, 16, 32)
     takes, the forward pass of the loss log excluded). Defaults: MNIST, 2000 epochs, 15 minutes. Chapter
     "Training deep networks: Figure 1", section "How long the full protocol takes".
     """
-    for name, value in (("n_train", n_train), ("width", width), ("n_classes", n_classes), ("epochs", epochs),
-                        ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    if not depths or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in depths):
-        raise ValueError(f"depths must be integers >= 1, got {list(depths)!r}")
+    from snnlib._validate import check_int
+
+    for name, value, meaning in (("n_train", n_train, "training samples"), ("width", width, "hidden units"),
+                                 ("n_classes", n_classes, "classes"), ("epochs", epochs, "epochs"),
+                                 ("batch_size", batch_size, "samples per step")):
+        check_int(name, value, 1, meaning)
+    if not depths:
+        raise ValueError("depths must list at least one depth, got none")
+    for d in depths:
+        check_int("depths", d, 1, "hidden layers")
     if not (isinstance(budget_s, (int, float)) and budget_s > 0):
         raise ValueError(f"budget_s must be > 0 seconds, got {budget_s!r}")
     if batch_size > n_train:

@@ -452,10 +452,7 @@ def test_compiled_training_matches_the_eager_loop_and_bad_modes_are_rejected():
     must train like the eager loop: same data, same updates, only the floating-point order may differ."""
     X, y = toy(n=128)
     members = [Member("SNN", 2, 16, seed=1, lr=0.05), Member("BatchNorm", 2, 16, seed=2, lr=0.05)]
-    from snnlib.data import Dataset
-
-    empty = np.zeros((0, 12), np.float32)
-    data = Dataset(X.numpy(), y.numpy(), empty, np.zeros(0, np.int64), empty, np.zeros(0, np.int64), 3, "toy")
+    data = _ds(X, y)
     eager = train_sweep(members, data, cfg(epochs=2))
     compiled = train_sweep(members, data, cfg(epochs=2, compile=True))
     np.testing.assert_allclose([r["loss"] for r in compiled], [r["loss"] for r in eager], rtol=1e-5)
