@@ -27,6 +27,7 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
+from snnlib._validate import is_out_of_memory
 from snnlib.models import build_model, count_params
 from snnlib.reproducibility import check_writable, write_json_atomic
 from snnlib.train import (
@@ -167,7 +168,14 @@ def main(argv: list[str] | None = None) -> int:
             check_writable(args.json, "--json")
     except ValueError as exc:
         parser.error(str(exc))
-    X, y = synthetic(max(args.subset, args.baseline_subset))
+    n = max(args.subset, args.baseline_subset)
+    try:
+        X, y = synthetic(n)
+    except (MemoryError, RuntimeError) as exc:
+        if not is_out_of_memory(exc):
+            raise
+        parser.error(f"--subset/--baseline-subset: {n} synthetic samples ({n * N_IN * 4 / 2**30:.1f} GiB of "
+                     "float32 inputs) do not fit in this machine's memory")
     sweep = members(args.depths, N_IN, args.lr)
     print(f"device: {device_name(device)}  torch {torch.__version__}  subset {args.subset} (baseline "
           f"{args.baseline_subset})  epochs {args.epochs} (+{args.warmup} warm-up)", flush=True)

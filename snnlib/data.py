@@ -310,14 +310,36 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
     local = folder / remote.fname
     if local.exists():
         return verify_sha256(local, expected)
+    created = _missing_ancestors(folder)
     try:
         path = pooch.retrieve(remote.url, known_hash=f"sha256:{expected}", fname=remote.fname, path=folder,
-                              progressbar=False)
+                              progressbar=True)
     except ValueError as exc:  # pooch: hash of the downloaded file does not match
+        _remove_empty(created)
         raise _unavailable(remote.fname, f"downloaded file failed its SHA-256 check ({exc})") from exc
     except Exception as exc:  # offline, DNS, HTTP errors from requests
+        _remove_empty(created)
         raise _unavailable(remote.fname, f"download from {remote.url} failed ({type(exc).__name__}: {exc})") from exc
     return verify_sha256(path, expected)
+
+
+def _missing_ancestors(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed download created (deepest first), leaving any that are not empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 # --------------------------------------------------------------------------------------------------- loaders

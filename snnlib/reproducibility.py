@@ -107,17 +107,33 @@ RESULT_FILE_MODE = _umask_mode()
 
 
 def check_writable(path: str | os.PathLike, what: str = "--out") -> Path:
-    """Create ``path``'s folder and prove a file can be written there, *before* a long run; ValueError naming
-    ``what`` otherwise (so hours of training are not lost to a bad output path at the end)."""
+    """Prove that ``path``'s folder can be created and written, *before* a long run; ValueError naming ``what``
+    otherwise (so hours of training are not lost to a bad output path at the end).
+
+    Folders created for the check are removed again, so a run that fails later (bad data, Ctrl-C before the first
+    result) leaves no empty folders behind; the writers create them when they write.
+    """
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{what} must be a file path, got the folder {path}")
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"{what} cannot be written: cannot create the folder {path.parent} "
+                         f"({exc.strerror or exc})") from None
+    try:
         with tempfile.TemporaryFile(dir=path.parent):
             pass
     except OSError as exc:
-        raise ValueError(f"{what} cannot be written: {path.parent} ({exc.strerror or exc})") from None
+        raise ValueError(f"{what} cannot be written: cannot create a file in {path.parent} "
+                         f"({exc.strerror or exc})") from None
+    finally:
+        for folder in missing:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
     return path
 
 

@@ -44,6 +44,20 @@ def test_bench_train_rejects_bad_arguments(argv, capsys):
     assert exc.value.code != 0 and "error:" in capsys.readouterr().err
 
 
+def test_bench_train_reports_an_input_set_too_large_for_memory_in_one_line(capsys):
+    bench = _bench_train()
+
+    def too_big(n, seed=0):
+        raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 313600000000000 bytes")
+
+    bench.synthetic = too_big
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--device", "cpu", "--subset", "100000000000"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "--subset/--baseline-subset: 100000000000 synthetic samples" in err
+    assert "Traceback" not in err
+
+
 def test_bench_train_records_a_failing_variant_and_times_the_others(tmp_path, capsys):
     bench = _bench_train()
     real = bench.time_snnlib

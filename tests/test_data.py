@@ -1,6 +1,7 @@
 """Tests of snnlib.data: built-in UCI sets, the parsers of each published format, hash checks and offline errors."""
 
 import gzip
+import hashlib
 import io
 import struct
 import tarfile
@@ -212,3 +213,60 @@ def test_uci_archive_is_extracted_per_digest_and_never_from_leftovers(tmp_path):
     assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob(f"uci121-{digest[:16]}/junk"))
     with pytest.raises(ValueError, match="name"):
         data.load_uci("nosuch", root=tmp_path, sha256=digest)
+
+
+@pytest.fixture
+def http_folder(tmp_path):
+    """A local HTTP server over ``tmp_path / "served"``: the real download path (pooch, requests) without the
+    internet. Yields ``(folder, base_url, requests_seen)``."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    served, seen = tmp_path / "served", []
+    served.mkdir()
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # quiet
+            seen.append(self.path)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield served, f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_fetch_downloads_over_http_verifies_and_caches(http_folder, tmp_path, monkeypatch):
+    served, url, seen = http_folder
+    payload = gzip.compress(idx_bytes(np.array([3, 1, 4])))
+    (served / "labels.gz").write_bytes(payload)
+    digest = hashlib.sha256(payload).hexdigest()
+    monkeypatch.setitem(data.REMOTES, "mnist_test_labels", data.Remote("labels.gz", f"{url}/labels.gz", digest))
+    cache = tmp_path / "cache" / "nested"
+    path = data.fetch("mnist_test_labels", root=cache)
+    assert path == cache / "labels.gz" and data.read_idx(path).tolist() == [3, 1, 4]
+    assert len(seen) == 1
+    assert data.fetch("mnist_test_labels", root=cache) == path and len(seen) == 1  # cached: no second request
+
+
+def test_fetch_refuses_a_served_file_with_the_wrong_digest_and_leaves_nothing(http_folder, tmp_path, monkeypatch):
+    served, url, seen = http_folder
+    (served / "labels.gz").write_bytes(b"tampered")
+    monkeypatch.setitem(data.REMOTES, "mnist_test_labels", data.Remote("labels.gz", f"{url}/labels.gz", "0" * 64))
+    cache = tmp_path / "cache" / "nested"
+    with pytest.raises(DatasetUnavailable, match=r"labels\.gz.*failed its SHA-256 check.*load_builtin"):
+        data.fetch("mnist_test_labels", root=cache)
+    assert len(seen) == 1 and not (tmp_path / "cache").exists()  # no file kept, no empty folders created
+
+
+def test_fetch_http_error_names_the_file_and_removes_only_the_folders_it_created(http_folder, tmp_path, monkeypatch):
+    _, url, _ = http_folder
+    monkeypatch.setitem(data.REMOTES, "htru2_zip", data.Remote("HTRU2.zip", f"{url}/missing.zip", "0" * 64))
+    (tmp_path / "keep").mkdir()
+    with pytest.raises(DatasetUnavailable, match=r"HTRU2\.zip: download from .*missing\.zip failed.*404"):
+        data.fetch("htru2_zip", root=tmp_path / "keep" / "new")
+    assert (tmp_path / "keep").is_dir() and not (tmp_path / "keep" / "new").exists()

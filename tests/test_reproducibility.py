@@ -61,8 +61,14 @@ def test_result_files_are_strict_json_and_readable_by_others(tmp_path):
 
 
 def test_unwritable_output_paths_fail_before_the_run(tmp_path):
-    assert R.check_writable(tmp_path / "new" / "r.json") == tmp_path / "new" / "r.json"
-    with pytest.raises(ValueError, match="--out"):
+    assert R.check_writable(tmp_path / "new" / "deeper" / "r.json") == tmp_path / "new" / "deeper" / "r.json"
+    assert list(tmp_path.iterdir()) == []  # the folders made for the check are gone: a failed run leaves none
+    (tmp_path / "kept").mkdir()
+    R.check_writable(tmp_path / "kept" / "r.json")
+    assert (tmp_path / "kept").is_dir()  # an existing folder is never removed
+    with pytest.raises(ValueError, match="--out cannot be written: cannot create the folder /proc/no"):
         R.check_writable("/proc/no/such/place.json")
+    with pytest.raises(ValueError, match="--json cannot be written: cannot create a file in /proc "):
+        R.check_writable("/proc/place.json", "--json")
     with pytest.raises(ValueError, match="folder"):
         R.check_writable(tmp_path)
