@@ -59,6 +59,44 @@ def alpha_dropout_params(rate: float, mean: float = 0.0, var: float = 1.0, alpha
     return a, b
 
 
+def alpha_dropout_moments(rate: float, a: float, b: float, mean: float = 0.0, var: float = 1.0,
+                          alpha: float = ALPHA_01, lam: float = LAMBDA_01) -> tuple[float, float]:
+    """Exact mean and variance of ``a * (x d + alpha' (1 - d)) + b`` for inputs of mean ``mean`` and variance
+    ``var`` and d ~ Bernoulli(1 - rate): ``a (q mean + (1 - q) alpha') + b`` and
+    ``a^2 q ((1 - q)(alpha' - mean)^2 + var)``. With (a, b) from :func:`alpha_dropout_params` this returns
+    (mean, var) up to rounding; with other (a, b) it shows what they do. Claims ledger and chapter
+    "Initialization and alpha dropout".
+    """
+    rate = _check_rate(rate)
+    for name, value in (("a", a), ("b", b), ("mean", mean)):
+        check_finite(name, value, "alpha dropout parameter" if name in "ab" else "mean of the inputs")
+    check_positive("var", var, "variance of the inputs")
+    a_prime, q = saturation_value(alpha, lam), 1.0 - rate
+    a, b, mean, var = float(a), float(b), float(mean), float(var)
+    return a * (q * mean + (1.0 - q) * a_prime) + b, a * a * q * ((1.0 - q) * (a_prime - mean) ** 2 + var)
+
+
+def torch_alpha_dropout_params(rate: float, n: int = 10_000, max_tries: int = 100) -> tuple[float, float]:
+    """(a, b) that ``torch.nn.AlphaDropout(rate)`` actually applies, read from its output rather than its source.
+
+    Fed zeros in train mode, it outputs ``b`` for kept units and ``a alpha' + b`` for dropped ones (float64), so
+    the two distinct values give a and b. Used to check :func:`alpha_dropout_params` against PyTorch independently.
+    Rate 0 is the identity (a, b) = (1, 0). Raises RuntimeError if ``max_tries`` draws of ``n`` units never show
+    both a kept and a dropped unit (only for rates within about 1/n of 0 or 1).
+    """
+    rate = _check_rate(rate)
+    if rate == 0.0:
+        return 1.0, 0.0
+    module = nn.AlphaDropout(rate).train()
+    zeros = torch.zeros(n, dtype=torch.float64)
+    for _ in range(max_tries):
+        values = torch.unique(module(zeros))
+        if len(values) == 2:
+            dropped, kept = (float(v) for v in values)  # a alpha' + b < b since a > 0 and alpha' < 0
+            return (dropped - kept) / saturation_value(), kept
+    raise RuntimeError(f"torch.nn.AlphaDropout({rate}) showed no kept and dropped unit together in {max_tries} "
+                       f"draws of {n} units; increase n")
+
 class AlphaDropout(nn.Module):
     """Alpha dropout for the fixed point (mean, var) of a SELU with parameters (alpha, lam).
 

@@ -381,6 +381,12 @@ CLAIMS: tuple[Claim, ...] = (
 )
 
 
+#: Lemma 13's lower bound on μ̃ as the paper's proof prints it, −0.03106 < μ̃(−0.1, 0.1, 0.8, 0.95). It is false by
+#: about 5e-7 (the minimum is −0.0310605); :data:`CLAIMS` certifies the authors' notebook bound −0.03107 instead.
+#: Chapter 5 (errata) and the claims ledger refute it.
+LEMMA13_AS_PRINTED = Claim("Lemma 13 as printed (Thm 1, min of mu~)", "mu_tilde", "min", -0.03106, THEOREM1_DOMAIN,
+                           -0.0310605, "paper, proof of Lemma 13")
+
 def certify_all(max_boxes: int = 2_000_000) -> list[Certificate]:
     """Run every certificate of :data:`CLAIMS` (Theorems 1-3, Lemmas 12 and 13)."""
     return [certify(c, max_boxes=max_boxes) for c in CLAIMS]

@@ -6,7 +6,13 @@ import pytest
 import torch
 
 from snnlib import ALPHA_01, LAMBDA_01, selu, selu_parameters
-from snnlib.dropout import AlphaDropout, alpha_dropout_params, saturation_value
+from snnlib.dropout import (
+    AlphaDropout,
+    alpha_dropout_moments,
+    alpha_dropout_params,
+    saturation_value,
+    torch_alpha_dropout_params,
+)
 
 
 def _moments_after_dropout(x: torch.Tensor, module: torch.nn.Module) -> tuple[float, float, float, float]:
@@ -93,3 +99,31 @@ def test_other_alpha_lambda_change_saturation():
 def test_invalid_arguments_name_the_parameter(kwargs, name):
     with pytest.raises(ValueError, match=name):
         alpha_dropout_params(**kwargs)
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.1, 0.2, 0.5, 0.9])
+def test_params_keep_mean_and_variance_exactly_and_agree_with_what_torch_applies(rate):
+    a, b = alpha_dropout_params(rate)
+    mean, var = alpha_dropout_moments(rate, a, b)
+    assert abs(mean) < 1e-15 and abs(var - 1) < 1e-14
+    torch.manual_seed(0)
+    a_t, b_t = torch_alpha_dropout_params(rate)
+    assert a_t == pytest.approx(a, rel=1e-13) and b_t == pytest.approx(b, rel=1e-13, abs=1e-15)
+
+
+def test_moments_of_other_parameters_and_fixed_points():
+    a, b = alpha_dropout_params(0.1, mean=0.5, var=2.0)
+    assert alpha_dropout_moments(0.1, a, b, mean=0.5, var=2.0) == pytest.approx((0.5, 2.0), rel=1e-14)
+    mean, var = alpha_dropout_moments(0.1, 1.0, 0.0)  # no correction: the mean moves to (1 - q) alpha'
+    assert mean == pytest.approx(0.1 * saturation_value()) and var > 1
+    assert alpha_dropout_moments(0.0, 1.0, 0.0, mean=0.3, var=0.7) == pytest.approx((0.3, 0.7))
+    with pytest.raises(ValueError, match="rate"):
+        alpha_dropout_moments(1.0, 1.0, 0.0)
+    with pytest.raises(ValueError, match="var"):
+        alpha_dropout_moments(0.1, 1.0, 0.0, var=0.0)
+
+
+def test_torch_params_at_rate_zero_and_when_no_unit_is_dropped():
+    assert torch_alpha_dropout_params(0.0) == (1.0, 0.0)
+    with pytest.raises(RuntimeError, match="increase n"):
+        torch_alpha_dropout_params(1e-9, n=10, max_tries=3)

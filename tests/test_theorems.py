@@ -123,7 +123,8 @@ def test_lemma_13_lower_bound_on_mu_is_violated_as_printed():
     # Lemma 13 prints -0.03106 < mu~(-0.1, 0.1, 0.8, 0.95); the value is -0.0310605 (paper_facts §3.1)
     e = T.enclose_point("mu_tilde", np.array([-0.1, 0.1, 0.8, 0.95]))
     assert e.hi < -0.03106
-    cert = T.certify(T.Claim("printed", "mu_tilde", "min", -0.03106, T.THEOREM1_DOMAIN))
+    cert = T.certify(T.LEMMA13_AS_PRINTED)
+    assert T.LEMMA13_AS_PRINTED.bound == -0.03106 and T.LEMMA13_AS_PRINTED.domain == T.THEOREM1_DOMAIN
     assert cert.refuted
 
 
