@@ -59,6 +59,7 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     missing or corrupt file raises :class:`snnlib.data.DatasetUnavailable`.
     """
     from snnlib import data as snndata
+    from snnlib._validate import check_int
     from snnlib.train import Member, TrainConfig, result_document, train_sweep
 
     if dataset not in FIGURE1_DEFAULTS:
@@ -67,17 +68,17 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     epochs = defaults["epochs"] if epochs is None else epochs
     lr = defaults["lr"] if lr is None else lr
     batch_size = defaults["batch_size"] if batch_size is None else batch_size
-    if not depths:
-        raise ValueError("depths must list at least one depth, got none")
-    for d in depths:
-        if not isinstance(d, int) or d < 1:
-            raise ValueError(f"depths must be integers >= 1, got {d!r}")
-    if len(set(depths)) != len(depths):
-        raise ValueError(f"depths must be distinct, got {list(depths)!r}")
-    if not seeds or any(not isinstance(s, int) or s < 0 for s in seeds):
-        raise ValueError(f"seeds must be non-negative integers, got {list(seeds)!r}")
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct, got {list(seeds)!r}")
+    depths = _int_list("depths", depths, 1, None, "hidden layers")
+    seeds = _int_list("seeds", seeds, 0, 2**63 - 1, "initialisation seeds")
+    check_int("data_seed", data_seed, 0, "seed of the split and the mini-batch order")
+    if data_seed > 2**32 - 1:
+        raise ValueError(f"data_seed (seed of the split and the mini-batch order) must be <= {2**32 - 1}, "
+                         f"got {data_seed}")
+    if isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size < 2:
+        raise ValueError(f"batch_size must be >= 2 (BatchNorm normalises over the samples of a batch), "
+                         f"got {batch_size}")
+    if checkpoint_every and checkpoint_dir is None:
+        raise ValueError(f"checkpoint_every={checkpoint_every} needs checkpoint_dir (where to keep the checkpoints)")
     ds = snndata.load(dataset, seed=data_seed, root=data_dir)
     width = ds.n_features if width is None else width
     members = [Member(fam, d, width, seed=s, lr=lr, output_init="glorot_uniform")  # as the official code
@@ -97,6 +98,25 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     return result_document("figure1", config, records, wall_time_s, extra={"protocol": protocol})
 
 
+def _int_list(name: str, values: Any, low: int, high: int | None, meaning: str) -> list[int]:
+    """``values`` as a list of distinct Python ints in [low, high]; ValueError naming ``name`` otherwise."""
+    import numpy as np
+
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name} ({meaning}) must be a list of integers, got {values!r}")
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} ({meaning}) must list at least one value, got none")
+    top = "" if high is None else f" and <= {high}"
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low or (high is not None and v > high):
+            raise ValueError(f"{name} ({meaning}) must be integers >= {low}{top}, got {v!r}")
+    values = [int(v) for v in values]
+    if len(set(values)) != len(values):
+        raise ValueError(f"{name} must be distinct, got {values}")
+    return values
+
+
 def load_results(pattern: str = "results/figure1/*.json") -> list[dict[str, Any]]:
     """All result documents matching ``pattern`` (sorted by path), each with its ``path`` added."""
     docs = []
@@ -109,16 +129,23 @@ def load_results(pattern: str = "results/figure1/*.json") -> list[dict[str, Any]
 
 
 def plot_figure1(doc: dict[str, Any], ax: Any = None, title: str | None = None) -> Any:
-    """Plot a Figure 1 document like the paper: log training loss vs epoch, BatchNorm and SNN per depth."""
+    """Plot a Figure 1 document like the paper: log training loss vs epoch, BatchNorm and SNN per depth; a network
+    that diverged ends in an ``x`` at its last finite loss."""
     from snnlib import plotting
 
     if ax is None:
         _, ax = plotting.subplots()
+    summary = summarize_figure1(doc)
     for rec in doc["records"]:
         fam, depth = rec["member"]["family"], rec["member"]["depth"]
         loss = [float("nan") if v is None else v for v in rec["loss"]]
         ax.plot(range(len(loss)), loss, color=plotting.color(fam), linestyle=plotting.DEPTH_STYLES.get(depth, "-."),
                 label=f"{fam} Depth {depth}" if rec["member"]["seed"] == doc["protocol"]["seeds"][0] else None)
+        diverged = summary[f"{rec['label']} seed {rec['member']['seed']}"]["diverged_epoch"]
+        if diverged is not None and diverged > 0:  # mark where the loss became NaN/inf (the curve ends there)
+            ax.plot(diverged - 1, loss[diverged - 1], marker="x", markersize=9, color=plotting.color(fam),
+                    label=f"{fam} Depth {depth} diverged" if rec["member"]["seed"] == doc["protocol"]["seeds"][0]
+                    else None)
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss (cross-entropy, nats)")
@@ -201,62 +228,97 @@ def protocol_budget(budget_s: float = 900.0, depths: Sequence[int] = (8, 16, 32)
             "gflop_per_step": gflop, "tflops": gflop * steps / budget_s / 1e3}
 
 
-def summarize_figure1(doc: dict[str, Any], digits: int = 3) -> dict[str, dict[str, float]]:
-    """Per ``"<family> Depth <d> seed <s>"``: the final training loss (rounded to ``digits``) and ``rises``, the
-    number of epochs after which the training loss was *higher* than before (the perturbations that paper
-    Figure 1 reports for BatchNorm); chapter "Training deep networks: Figure 1"."""
+def summarize_figure1(doc: dict[str, Any], digits: int = 3) -> dict[str, dict[str, Any]]:
+    """Per ``"<family> Depth <d> seed <s>"``: ``final_loss`` (the last training loss, rounded to ``digits``;
+    NaN for a network that diverged), ``rises`` (epochs after which the training loss was *higher* than before:
+    the perturbations that paper Figure 1 reports for BatchNorm), ``max_jump`` (the largest one-epoch factor
+    L[e+1] / L[e]) and ``diverged_epoch`` (None, or the epoch in which the loss became NaN/inf; ``rises`` and
+    ``max_jump`` then count only the epochs before). Chapter "Training deep networks: Figure 1"."""
     import math
 
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for rec in doc["records"]:
-        loss = [v for v in rec["loss"] if v is not None and math.isfinite(v)]
+        loss = []
+        for v in rec["loss"]:
+            if v is None or not math.isfinite(v):
+                break  # the history of a diverged network ends at its first NaN/inf
+            loss.append(float(v))
+        diverged = rec.get("diverged_epoch")
+        if diverged is None and len(loss) < len(rec["loss"]):
+            diverged = len(loss)  # records written before divergence was recorded
         out[f"{rec['label']} seed {rec['member']['seed']}"] = {
-            "final_loss": round(float(loss[-1]), digits) if loss else float("nan"),
-            "rises": int(sum(b > a for a, b in zip(loss, loss[1:])))}
+            "final_loss": round(loss[-1], digits) if loss and diverged is None else float("nan"),
+            "rises": int(sum(b > a for a, b in zip(loss, loss[1:]))),
+            "max_jump": max((b / a for a, b in zip(loss, loss[1:]) if a > 0), default=float("nan")),
+            "diverged_epoch": diverged}
     return out
 
 
+def diverged_report(doc: dict[str, Any]) -> str | None:
+    """One line naming the networks of a result document whose loss became NaN/inf, and the epoch; None if none."""
+    bad = [f"{r['label']} seed {r['member']['seed']} (epoch {r['diverged_epoch']})" for r in doc["records"]
+           if r.get("diverged_epoch") is not None]
+    if not bad:
+        return None
+    return (f"{len(bad)} of {len(doc['records'])} networks diverged (training loss NaN/inf; each stopped there, the "
+            f"others trained on): {', '.join(bad)}")
+
+
 def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from snnlib._cli import interruptible, log_to_stderr, write_result
     from snnlib._validate import is_out_of_memory
     from snnlib.data import DatasetUnavailable
-    from snnlib.reproducibility import check_writable, write_json_atomic
+    from snnlib.reproducibility import check_writable
+    from snnlib.train import CheckpointError, TrainingInterrupted
 
     out = Path(args.out)
-    try:
-        check_writable(out / f"figure1_{args.dataset}.json")
-    except ValueError as exc:
-        parser.error(str(exc))
     checkpoint_every = args.checkpoint_every
     if checkpoint_every is None:
         checkpoint_every = FIGURE1_DEFAULTS[args.dataset]["checkpoint_every"]
     try:
-        doc = run_figure1(args.dataset, args.depths, args.epochs, args.lr, args.batch_size, args.width,
-                          args.seeds, args.device, checkpoint_every, out / "checkpoints",
-                          not args.no_progress, args.compile or args.compile_mode is not None, args.data_seed,
-                          args.tf32, args.streams, args.data_dir, compile_mode=args.compile_mode or "default")
+        check_writable(out / f"figure1_{args.dataset}.json")
+        if checkpoint_every:
+            check_writable(out / "checkpoints" / "sweep.pt", "--out (its checkpoints folder)")
     except ValueError as exc:
         parser.error(str(exc))
-    except DatasetUnavailable as exc:  # not a usage error: one line, exit status 1, nothing written
-        sys.stderr.write(f"{parser.prog}: error: {exc} For figure1 without a download: --dataset digits.\n")
-        return 1
-    except KeyboardInterrupt:
-        if not checkpoint_every:
-            resume = "no checkpoints were kept (--checkpoint-every 0)"
-        elif any((out / "checkpoints").glob("sweep-*.pt")):
-            resume = f"rerun the same command to resume from the last checkpoint in {out / 'checkpoints'}"
-        else:
-            resume = f"interrupted before the first checkpoint (every {checkpoint_every} epochs): a rerun starts over"
-        sys.stderr.write(f"{parser.prog}: interrupted; {resume}\n")
-        return 130
-    except (MemoryError, RuntimeError) as exc:
-        if not is_out_of_memory(exc):
-            raise
-        sys.stderr.write(f"{parser.prog}: error: not enough memory for this run (smaller --width, fewer --depths "
-                         f"or --seeds?): {str(exc).splitlines()[0]}\n")
-        return 1
-    path = write_json_atomic(out / f"figure1_{args.dataset}.json", doc)
-    print(f"wrote {path} ({doc['wall_time_s']:.1f} s on {doc['provenance']['device']})")
-    return 0
+    log_to_stderr()
+    with interruptible() as interruption:
+        try:
+            doc = run_figure1(args.dataset, args.depths, args.epochs, args.lr, args.batch_size, args.width,
+                              args.seeds, args.device, checkpoint_every, out / "checkpoints",
+                              not args.no_progress, args.compile or args.compile_mode is not None, args.data_seed,
+                              args.tf32, args.streams, args.data_dir, compile_mode=args.compile_mode or "default")
+        except ValueError as exc:
+            parser.error(str(exc))
+        except (DatasetUnavailable, CheckpointError) as exc:  # not usage errors: one line, exit status 1
+            hint = " For figure1 without a download: --dataset digits." if isinstance(exc, DatasetUnavailable) else ""
+            sys.stderr.write(f"{parser.prog}: error: {exc}{hint}\n")
+            return 1
+        except KeyboardInterrupt as exc:
+            how = "terminated (SIGTERM)" if interruption.signal == "SIGTERM" else "interrupted"
+            if not checkpoint_every:
+                resume = "no checkpoints were kept (--checkpoint-every 0)"
+            elif isinstance(exc, TrainingInterrupted) and exc.saved_epoch:
+                resume = (f"rerun the same command to resume from epoch {exc.saved_epoch} (checkpoint "
+                          f"{exc.checkpoint})")
+            else:
+                resume = (f"interrupted before this run's first checkpoint (every {checkpoint_every} epochs): a "
+                          "rerun starts over")
+            sys.stderr.write(f"{parser.prog}: {how}; {resume}\n")
+            return interruption.exit_status
+        except (MemoryError, RuntimeError) as exc:
+            if not is_out_of_memory(exc):
+                raise
+            sys.stderr.write(f"{parser.prog}: error: not enough memory for this run (smaller --width, fewer "
+                             f"--depths or --seeds?): {str(exc).splitlines()[0]}\n")
+            return 1
+    report = diverged_report(doc)
+    if report:
+        print(report)
+    path, ok = write_result(out / f"figure1_{args.dataset}.json", doc, parser.prog)
+    if ok:
+        print(f"wrote {path} ({doc['wall_time_s']:.1f} s on {doc['provenance']['device']})")
+    return 0 if ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:

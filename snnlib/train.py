@@ -22,8 +22,11 @@ Design (what makes it fast and exact):
 from __future__ import annotations
 
 import dataclasses
+import functools
+import logging
 import math
 import os
+import shutil
 import tempfile
 import time
 import warnings
@@ -45,7 +48,33 @@ from snnlib.models import (
     count_params,
     hidden_widths,
 )
-from snnlib.reproducibility import RESULT_FILE_MODE
+from snnlib.reproducibility import RESULT_FILE_MODE, git_commit
+
+logger = logging.getLogger(__name__)
+
+#: Keys every checkpoint written by :func:`save_checkpoint` for the trainer holds.
+CHECKPOINT_KEYS = frozenset({"epoch", "model", "optimizer", "rng", "alive", "div_epoch", "history"})
+
+
+@functools.lru_cache(maxsize=1)
+def _code_version() -> str:
+    """:func:`snnlib.reproducibility.git_commit`, once per process (a tabular sweep trains thousands of groups)."""
+    return git_commit()
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be read or written. The message names the file, the cause and what to do; an
+    unreadable checkpoint is never used, and a failed write leaves the previous checkpoint in place."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM turned into it by the command lines) during training. ``checkpoint`` is the sweep's
+    checkpoint file (None without checkpointing) and ``saved_epoch`` the epoch it holds (None if none was saved
+    yet): a rerun resumes from there."""
+
+    def __init__(self, checkpoint: Path | None, saved_epoch: int | None, epoch: int) -> None:
+        super().__init__(f"interrupted in epoch {epoch + 1}")
+        self.checkpoint, self.saved_epoch, self.epoch = checkpoint, saved_epoch, epoch
 
 
 def pick_device(device: str = "auto") -> torch.device:
@@ -317,23 +346,60 @@ def _set_rng_state(state: dict[str, Any]) -> None:
 
 
 def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> None:
-    """``torch.save`` to a temporary file in the same folder, then ``os.replace`` (atomic on POSIX and Windows)."""
+    """``torch.save`` to a temporary file in the same folder, then ``os.replace`` (atomic on POSIX and Windows).
+
+    A failed write (disk full, read-only folder) raises :class:`CheckpointError` and leaves the previous
+    checkpoint untouched; the temporary file is removed in every case (Ctrl-C included).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.fchmod(fd, RESULT_FILE_MODE)  # mkstemp makes 0600; a checkpoint is as shareable as the results beside it
-    os.close(fd)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        os.fchmod(fd, RESULT_FILE_MODE)  # mkstemp makes 0600; a checkpoint is as shareable as the results beside it
+        os.close(fd)
         torch.save(payload, tmp)
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:  # torch reports a full disk as a RuntimeError ("unexpected pos")
+        try:
+            free = f"; {shutil.disk_usage(path.parent).free / 2**20:.0f} MiB free there"
+        except OSError:
+            free = ""
+        kept = "the previous checkpoint is kept" if path.exists() else "no earlier checkpoint exists"
+        raise CheckpointError(f"cannot write checkpoint {path} ({type(exc).__name__}: "
+                              f"{_first_line(exc)}{free}); {kept}") from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
 
 
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    text = (str(exc).strip().splitlines() or [""])[0]
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Load a checkpoint written by :func:`save_checkpoint` with ``weights_only=True`` (no arbitrary unpickling)."""
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """Load a checkpoint written by :func:`save_checkpoint` with ``weights_only=True`` (no arbitrary unpickling).
+
+    A file that is truncated, empty, not a checkpoint or holds anything but tensors and plain data raises
+    :class:`CheckpointError` naming it (it is not used; delete it to start over).
+    """
+    import pickle
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise
+    except pickle.UnpicklingError:
+        cause = "it holds objects other than tensors and plain data, so it is not loaded (it could run code)"
+    except Exception as exc:  # noqa: BLE001 - torch raises RuntimeError, EOFError, ValueError... for bad files
+        cause = f"{type(exc).__name__}: {_first_line(exc)}"
+    else:
+        if isinstance(state, dict) and CHECKPOINT_KEYS <= set(state):
+            return state
+        cause = "not a checkpoint of snnlib's trainer (keys missing)"
+    raise CheckpointError(f"checkpoint {path} cannot be used: {cause}. Delete it to start that sweep over "
+                          "(its epochs are lost) or restore a good copy")
 
 
 def _place(X: Any, y: Any, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, bool]:
@@ -439,6 +505,9 @@ class TrainResult:
     val_accuracy: list[list[float]] = field(default_factory=list)
     wall_time_s: float = 0.0
     epochs_run: int = 0
+    #: One entry per invocation that trained epochs of this result: ``first_epoch``, ``last_epoch``, ``device``,
+    #: ``torch``, ``git_commit`` (a resumed run shows which code trained which epochs).
+    segments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor, chunk: int, train_mode: bool,
@@ -560,6 +629,24 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
         div_epoch.copy_(state["div_epoch"].to(device))
         result = TrainResult(**state["history"])
         start_epoch, elapsed = int(state["epoch"]), float(state["history"]["wall_time_s"])
+        logger.info("resuming from epoch %d of checkpoint %s", start_epoch, checkpoint_path)
+    elif checkpoint_path is not None and config.checkpoint_every:
+        others = list(Path(checkpoint_path).parent.glob("sweep-*.pt"))
+        if others:
+            logger.info("no checkpoint of this sweep in %s (%d of other sweeps there): starting at epoch 0",
+                        Path(checkpoint_path).parent, len(others))
+    segment = {"first_epoch": start_epoch, "last_epoch": start_epoch, "device": device_name(device),
+               "torch": str(torch.__version__), "git_commit": _code_version()}
+    earlier = result.segments[-1] if result.segments else None
+    if start_epoch < config.epochs:  # an invocation that trains nothing (a finished checkpoint) adds no segment
+        if earlier is not None and (earlier["git_commit"], earlier["torch"]) != (segment["git_commit"],
+                                                                                 segment["torch"]):
+            warnings.warn(f"resuming checkpoint {checkpoint_path}: epochs up to {earlier['last_epoch']} were trained "
+                          f"by commit {earlier['git_commit']} with torch {earlier['torch']}, the rest is trained by "
+                          f"commit {segment['git_commit']} with torch {segment['torch']}; the result's 'segments' "
+                          "list both", RuntimeWarning, stacklevel=3)
+        result.segments.append(segment)
+    saved_epoch = start_epoch if start_epoch else None
     epoch_t = torch.zeros((), dtype=torch.long, device=device)
     step = make_step(net, opt, alive, div_epoch, epoch_t, config.compile, config.compile_mode)
     own_graphs = config.compile and config.compile_mode in ("reduce-overhead", "max-autotune")
@@ -592,37 +679,45 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
         from tqdm.auto import tqdm
 
         bar = tqdm(total=config.epochs, initial=start_epoch, desc=desc, leave=False)
-    for epoch in range(start_epoch, config.epochs):
-        t0 = time.perf_counter()
-        log(epoch)
-        perm = epoch_permutation(n, config.data_seed, epoch, device if on_device else "cpu")
-        epoch_t.fill_(epoch + 1)
-        for s in range(0, n, config.batch_size):
-            idx = perm[s:s + config.batch_size]
-            if idx.numel() < (config.batch_size if config.drop_last else 2):
-                continue  # BatchNorm needs two samples: a trailing singleton batch is always skipped
-            if graph is not None and idx.numel() == config.batch_size:
-                graph(idx)
-                continue
-            xb, yb = X[idx], y[idx]
-            if not on_device:
-                xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-            step(xb, yb)
-        synchronize(device)
-        elapsed += time.perf_counter() - t0
-        result.epochs_run, result.wall_time_s = epoch + 1, elapsed
+    try:
+        for epoch in range(start_epoch, config.epochs):
+            t0 = time.perf_counter()
+            log(epoch)
+            perm = epoch_permutation(n, config.data_seed, epoch, device if on_device else "cpu")
+            epoch_t.fill_(epoch + 1)
+            for s in range(0, n, config.batch_size):
+                idx = perm[s:s + config.batch_size]
+                if idx.numel() < (config.batch_size if config.drop_last else 2):
+                    continue  # BatchNorm needs two samples: a trailing singleton batch is always skipped
+                if graph is not None and idx.numel() == config.batch_size:
+                    graph(idx)
+                    continue
+                xb, yb = X[idx], y[idx]
+                if not on_device:
+                    xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+                step(xb, yb)
+            synchronize(device)
+            elapsed += time.perf_counter() - t0
+            result.epochs_run, result.wall_time_s = epoch + 1, elapsed
+            segment["last_epoch"] = epoch + 1
+            if bar is not None:
+                finite = [h[-1] for h in result.loss if math.isfinite(h[-1])]
+                alive_now = sum(d is None for d in result.diverged_epoch)
+                span = f", training loss {min(finite):.3g}..{max(finite):.3g}" if finite else ""
+                bar.set_postfix_str(f"{alive_now}/{k} alive{span}", refresh=False)
+                bar.update(1)
+            if checkpoint_path is not None and config.checkpoint_every and (epoch + 1) % config.checkpoint_every == 0:
+                save_checkpoint(checkpoint_path, {
+                    "epoch": epoch + 1, "model": net.state_dict(), "optimizer": opt.state_dict(), "rng": _rng_state(),
+                    "alive": alive.cpu(), "div_epoch": div_epoch.cpu(), "history": dataclasses.asdict(result)})
+                saved_epoch = epoch + 1
+            if callback is not None:
+                callback(epoch + 1, result)
+    except KeyboardInterrupt as exc:
         if bar is not None:
-            finite = [h[-1] for h in result.loss if math.isfinite(h[-1])]
-            alive_now = sum(d is None for d in result.diverged_epoch)
-            span = f", training loss {min(finite):.3g}..{max(finite):.3g}" if finite else ""
-            bar.set_postfix_str(f"{alive_now}/{k} alive{span}", refresh=False)
-            bar.update(1)
-        if checkpoint_path is not None and config.checkpoint_every and (epoch + 1) % config.checkpoint_every == 0:
-            save_checkpoint(checkpoint_path, {
-                "epoch": epoch + 1, "model": net.state_dict(), "optimizer": opt.state_dict(), "rng": _rng_state(),
-                "alive": alive.cpu(), "div_epoch": div_epoch.cpu(), "history": dataclasses.asdict(result)})
-        if callback is not None:
-            callback(epoch + 1, result)
+            bar.close()
+        raise TrainingInterrupted(None if checkpoint_path is None or not config.checkpoint_every
+                                  else Path(checkpoint_path), saved_epoch, result.epochs_run) from exc
     if bar is not None:
         bar.close()
     if len(result.loss[0]) == config.epochs:
@@ -694,8 +789,9 @@ def train_sweep(members: Sequence[Member], data: Any, config: TrainConfig,
     Paper Figure 1 (SNN vs BatchNorm at depths 8/16/32) is ``[Member(f, d, width) for d in depths for f in
     ('SNN', 'BatchNorm')]``; those of equal depth form one stacked unit, and all units train in one loop
     (:func:`sweep_network`). Records keep the order of ``members``: ``{"member", "label", "params", "loss",
-    "accuracy", "diverged_epoch", "wall_time_s", "group"}`` (+ ``val_loss``/``val_accuracy`` with ``use_val``);
-    ``group`` is the unit and ``wall_time_s`` the training time of the whole sweep. The checkpoint
+    "accuracy", "diverged_epoch", "wall_time_s", "group", "segments"}`` (+ ``val_loss``/``val_accuracy`` with
+    ``use_val``); ``group`` is the unit, ``wall_time_s`` the training time of the whole sweep and ``segments`` which
+    invocation (device, torch, git commit) trained which epochs. The checkpoint
     (``checkpoint_dir/sweep-<digest>.pt``) is named after the members, settings and data, so another sweep in
     the same folder never resumes from it; a run asking for fewer epochs than a checkpoint holds is refused.
     See chapter "Training deep networks: Figure 1".
@@ -716,7 +812,7 @@ def train_sweep(members: Sequence[Member], data: Any, config: TrainConfig,
     for j, i in enumerate(order):
         rec = {"member": dataclasses.asdict(members[i]), "label": members[i].label, "params": params[j],
                "loss": res.loss[j], "accuracy": res.accuracy[j], "diverged_epoch": res.diverged_epoch[j],
-               "wall_time_s": res.wall_time_s, "group": unit_of[j]}
+               "wall_time_s": res.wall_time_s, "group": unit_of[j], "segments": res.segments}
         if use_val:
             rec["val_loss"], rec["val_accuracy"] = res.val_loss[j], res.val_accuracy[j]
         records[i] = rec

@@ -2,9 +2,12 @@
 
 import importlib.util
 import json
+import math
 import sys
 import types
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -179,22 +182,43 @@ def test_figure1_usage_errors_name_the_subcommand(capsys):
     assert exc.value.code == 2 and "snnlib.experiments figure1: error: --data-seed must be >= 0" in err
 
 
-@pytest.mark.parametrize("checkpoint_written, says", [(True, "rerun the same command to resume"),
-                                                      (False, "before the first checkpoint")])
-def test_figure1_interrupted_says_whether_it_can_resume_and_exits_130(tmp_path, monkeypatch, capsys,
-                                                                      checkpoint_written, says):
-    def interrupt(*args, **kwargs):
-        if checkpoint_written:
-            (tmp_path / "checkpoints").mkdir()
-            (tmp_path / "checkpoints" / "sweep-0123.pt").write_bytes(b"")
-        raise KeyboardInterrupt
+@pytest.mark.parametrize("every, signal_name, code, says", [
+    (1, "SIGINT", 130, "interrupted; rerun the same command to resume from epoch 2 (checkpoint "),
+    (5, "SIGINT", 130, "interrupted; interrupted before this run's first checkpoint (every 5 epochs)"),
+    (1, "SIGTERM", 143, "terminated (SIGTERM); rerun the same command to resume from epoch 2"),
+    (0, "SIGTERM", 143, "terminated (SIGTERM); no checkpoints were kept")])
+def test_figure1_interrupted_says_whether_it_can_resume(tmp_path, monkeypatch, capsys, every, signal_name, code,
+                                                        says):
+    import os
+    import signal
 
-    monkeypatch.setattr(experiments, "run_figure1", interrupt)
-    code = experiments.main(["figure1", "--depths", "2", "--epochs", "3", "--checkpoint-every", "1",
-                             "--out", str(tmp_path), "--no-progress", "--device", "cpu"])
+    from snnlib import train
+
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "sweep-0123456789abcdef.pt").write_bytes(b"")  # another sweep's checkpoint
+    real = train.epoch_permutation
+
+    def interrupt_in_epoch_3(n, seed, epoch, device="cpu"):
+        if epoch == 2:
+            if signal_name == "SIGTERM":
+                os.kill(os.getpid(), signal.SIGTERM)
+            raise KeyboardInterrupt
+        return real(n, seed, epoch, device)
+
+    monkeypatch.setattr(train, "epoch_permutation", interrupt_in_epoch_3)
+    status = experiments.main(["figure1", "--depths", "2", "--epochs", "4", "--checkpoint-every", str(every),
+                               "--out", str(tmp_path), "--no-progress", "--device", "cpu", "--threads", "1"])
     err = capsys.readouterr().err
-    assert code == 130 and says in err and len(err.strip().splitlines()) == 1
+    assert status == code and says in err.splitlines()[-1], err
     assert not (tmp_path / "figure1_digits.json").exists()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is removed again
+    if every == 1:  # and the rerun does resume from that checkpoint
+        monkeypatch.setattr(train, "epoch_permutation", real)
+        assert experiments.main(["figure1", "--depths", "2", "--epochs", "4", "--checkpoint-every", "1",
+                                 "--out", str(tmp_path), "--no-progress", "--device", "cpu"]) == 0
+        assert "resuming from epoch 2 of checkpoint" in capsys.readouterr().err
+        doc = json.loads((tmp_path / "figure1_digits.json").read_text())
+        assert [(s["first_epoch"], s["last_epoch"]) for s in doc["records"][0]["segments"]] == [(0, 2), (2, 4)]
 
 
 @pytest.mark.parametrize("error", [
@@ -230,3 +254,123 @@ def test_unavailable_devices_are_value_errors():
             pick_device("mps")
     with pytest.raises(ValueError, match="CUDA"):
         pick_device(f"cuda:{torch.cuda.device_count() + 3}")
+
+
+def _doc(records):
+    return {"records": [{"label": lab, "member": {"seed": 0}, "loss": loss, "diverged_epoch": div}
+                        for lab, loss, div in records]}
+
+
+def test_summary_marks_diverged_networks_and_counts_only_epochs_before():
+    doc = _doc([("SNN Depth 2", [2.0, 1.0, 1.5, None, None], 3),
+                ("BatchNorm Depth 2", [2.0, 1.0, 3.0, 0.5], None),
+                ("SNN Depth 4", [2.0, float("nan"), float("nan")], None)])  # an old file without the epoch
+    s = experiments.summarize_figure1(doc)
+    snn, bn, old = s["SNN Depth 2 seed 0"], s["BatchNorm Depth 2 seed 0"], s["SNN Depth 4 seed 0"]
+    assert math.isnan(snn["final_loss"]) and snn["diverged_epoch"] == 3 and snn["rises"] == 1
+    assert snn["max_jump"] == 1.5
+    assert bn == {"final_loss": 0.5, "rises": 1, "max_jump": 3.0, "diverged_epoch": None}
+    assert old["diverged_epoch"] == 1 and old["rises"] == 0 and math.isnan(old["max_jump"])
+    assert experiments.diverged_report(doc) == ("1 of 3 networks diverged (training loss NaN/inf; each stopped "
+                                                "there, the others trained on): SNN Depth 2 seed 0 (epoch 3)")
+    report = experiments.diverged_report(_doc([("SNN Depth 2", [2.0, None], 1), ("BatchNorm Depth 2", [2.0, 1.0],
+                                                                                 None)]))
+    assert report.startswith("1 of 2 networks diverged") and "SNN Depth 2 seed 0 (epoch 1)" in report
+    assert experiments.diverged_report(_doc([("BatchNorm Depth 2", [2.0, 1.0], None)])) is None
+
+
+def test_figure1_cli_reports_diverged_networks(tmp_path, capsys):
+    argv = ["figure1", "--depths", "2", "--epochs", "3", "--lr", "1e4", "--out", str(tmp_path), "--no-progress",
+            "--device", "cpu"]
+    assert experiments.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 networks diverged" in out and "SNN Depth 2 seed 0 (epoch 1)" in out
+    doc = json.loads((tmp_path / "figure1_digits.json").read_text())
+    assert all(math.isnan(v["final_loss"]) for v in experiments.summarize_figure1(doc).values())
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"depths": 4}, "depths .* must be a list of integers"), ({"depths": "24"}, "depths"),
+    ({"depths": [np.int64(2), 3.0]}, r"depths .* got 3\.0"), ({"seeds": 0}, "seeds"),
+    ({"seeds": [2**64]}, r"seeds .* <= 9223372036854775807"), ({"data_seed": -1}, "data_seed"),
+    ({"data_seed": 2**32}, r"data_seed .* <= 4294967295"), ({"batch_size": 1}, "batch_size must be >= 2"),
+    ({"checkpoint_every": 2}, "needs checkpoint_dir")])
+def test_run_figure1_rejects_bad_arguments_by_name(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        experiments.run_figure1("digits", **{"depths": (2,), "epochs": 1, "progress": False, **kwargs})
+
+
+def test_run_figure1_accepts_numpy_integers():
+    doc = experiments.run_figure1("digits", depths=np.array([2]), seeds=[np.int64(1)], epochs=1, progress=False,
+                                  device="cpu")
+    assert doc["protocol"]["depths"] == [2] and doc["protocol"]["seeds"] == [1]
+
+
+@pytest.mark.parametrize("content, says", [(b"", "EOFError"), (b"garbage", "cannot be used"),
+                                           (None, "keys missing"), ("truncate", "cannot be used")])
+def test_figure1_unreadable_checkpoint_is_one_line_naming_the_file(tmp_path, capsys, content, says):
+    argv = ["figure1", "--depths", "2", "--epochs", "2", "--checkpoint-every", "1", "--out", str(tmp_path),
+            "--no-progress", "--device", "cpu"]
+    assert experiments.main(argv) == 0
+    (ckpt,) = (tmp_path / "checkpoints").glob("sweep-*.pt")
+    if content is None:
+        torch.save({"epoch": 1}, ckpt)
+    elif content == "truncate":
+        ckpt.write_bytes(ckpt.read_bytes()[:1000])
+    else:
+        ckpt.write_bytes(content)
+    capsys.readouterr()
+    assert experiments.main(argv[:4] + ["3"] + argv[5:]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"checkpoint {ckpt} cannot be used" in err[0] and says in err[0]
+    assert "Delete it to start that sweep over" in err[0] and "weights_only" not in err[0]
+
+
+def test_figure1_result_is_rescued_when_out_becomes_unwritable(tmp_path, monkeypatch, capsys):
+    from snnlib import reproducibility
+
+    real = reproducibility.write_json_atomic
+
+    def failing(path, obj):
+        if "figure1_digits.json" == Path(path).name:
+            raise OSError(28, "No space left on device")
+        return real(path, obj)
+
+    monkeypatch.setattr(reproducibility, "write_json_atomic", failing)
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    argv = ["figure1", "--depths", "2", "--epochs", "1", "--out", str(tmp_path / "out"), "--no-progress",
+            "--device", "cpu"]
+    assert experiments.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "the result was saved to" in err
+    (rescued,) = (tmp_path / "tmp").glob("figure1_digits-*.json")
+    assert json.loads(rescued.read_text())["kind"] == "figure1"
+
+
+def test_figure1_says_when_it_replaces_an_earlier_result(tmp_path, capsys):
+    argv = ["figure1", "--depths", "2", "--epochs", "1", "--out", str(tmp_path), "--no-progress", "--device", "cpu"]
+    assert experiments.main(argv) == 0
+    assert "replaced" not in capsys.readouterr().out
+    assert experiments.main(argv) == 0
+    assert f"replaced the earlier {tmp_path / 'figure1_digits.json'}" in capsys.readouterr().out
+
+
+def test_plot_figure1_draws_each_network_and_marks_divergence():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    recs = [("SNN Depth 2", [2.0, 1.0, None], 2), ("BatchNorm Depth 2", [2.0, 1.5, 1.2], None)]
+    doc = _doc(recs)
+    for rec, (lab, _, _) in zip(doc["records"], recs):
+        rec["member"].update(family=lab.split()[0], depth=2)
+    doc.update(protocol={"seeds": [0], "dataset": "digits", "lr": 0.02, "width": 64}, config={"batch_size": 64})
+    ax = experiments.plot_figure1(doc)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["SNN Depth 2", "SNN Depth 2 diverged", "BatchNorm Depth 2"]
+    marker = ax.get_lines()[1]
+    assert marker.get_marker() == "x" and list(marker.get_xdata()) == [1] and list(marker.get_ydata()) == [1.0]
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch"

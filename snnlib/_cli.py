@@ -1,0 +1,106 @@
+"""Behaviour shared by the command lines (``snnlib.experiments figure1``, ``tabular``, ``snnlib.theorems``).
+
+* :func:`interruptible`: SIGTERM (a batch system's time limit, ``kill``) is handled like Ctrl-C, so the same
+  cleanup runs (worker processes stopped, temporary files removed, a resume hint printed); the exit status is
+  130 after SIGINT and 143 after SIGTERM, as shells report them.
+* :func:`write_result`: writes a result file atomically and never loses it: if the folder has become
+  unwritable (or the disk is full) after hours of work, the result goes to the temporary folder instead and the
+  message says where.
+* :func:`log_to_stderr`: shows the library's progress messages (``snnlib`` loggers, e.g. "resuming from epoch
+  N") on stderr, one line each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+class Interruption:
+    """What :func:`interruptible` saw: ``signal`` is None, ``"SIGINT"`` or ``"SIGTERM"``."""
+
+    def __init__(self) -> None:
+        self.signal: str | None = None
+
+    @property
+    def exit_status(self) -> int:
+        """128 + the signal number: 130 for Ctrl-C, 143 for SIGTERM."""
+        return 143 if self.signal == "SIGTERM" else 130
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[Interruption]:
+    """Turn SIGTERM into :class:`KeyboardInterrupt` inside the block (main thread only; elsewhere a no-op)."""
+    seen = Interruption()
+
+    def on_term(signum: int, frame: Any) -> None:
+        seen.signal = "SIGTERM"
+        raise KeyboardInterrupt("SIGTERM")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread (e.g. called from a notebook worker thread)
+        yield seen
+        return
+    try:
+        yield seen
+    except KeyboardInterrupt:
+        if seen.signal is None:
+            seen.signal = "SIGINT"
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def write_result(path: str | os.PathLike, doc: Any, prog: str) -> tuple[Path, bool]:
+    """Write ``doc`` to ``path`` (strict JSON, atomic); return ``(where, ok)``.
+
+    Says on stdout when an existing file is replaced. If writing fails, writes the same document to the
+    temporary folder, prints one line naming both places and the cause on stderr, and returns ``ok=False``
+    (the command then exits with status 1). If that fails too, the error propagates.
+    """
+    from snnlib.reproducibility import write_json_atomic
+
+    path = Path(path)
+    replacing = path.is_file()
+    try:
+        written = write_json_atomic(path, doc)
+    except OSError as exc:
+        fd, rescue = tempfile.mkstemp(prefix=f"{path.stem}-", suffix=".json")
+        os.close(fd)
+        write_json_atomic(rescue, doc)
+        sys.stderr.write(f"{prog}: error: cannot write {path} ({exc.strerror or exc}); the result was saved to "
+                         f"{rescue} instead\n")
+        return Path(rescue), False
+    if replacing:
+        print(f"replaced the earlier {written}")
+    return written, True
+
+
+class _StderrHandler(logging.StreamHandler):
+    """A handler that writes to whatever ``sys.stderr`` is when a message is logged (not when it was made)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def log_to_stderr() -> None:
+    """Show INFO messages of the ``snnlib`` loggers on stderr as plain lines (idempotent)."""
+    log = logging.getLogger("snnlib")
+    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
