@@ -343,8 +343,9 @@ def _train_fnn(family: str, data: Any, params: dict[str, Any], config: SweepConf
     opt = torch.optim.SGD(model.parameters(), lr=params["lr"])
     gen = torch.Generator().manual_seed(seed)
     val_curve, test_curve = [], []
+    diverged: int | None = None
     n, bs = x_tr.shape[0], min(config.batch_size, x_tr.shape[0])
-    for _ in range(config.epochs):
+    for ep in range(config.epochs):
         model.train()
         perm = torch.randperm(n, generator=gen)
         for start in range(0, n - bs + 1, bs):  # drop the last incomplete batch (BatchNorm needs > 1 sample)
@@ -358,16 +359,18 @@ def _train_fnn(family: str, data: Any, params: dict[str, Any], config: SweepConf
             out_va, out_te = model(x_va).numpy(), model(x_te).numpy()
         if not (np.isfinite(out_va).all() and np.isfinite(out_te).all()):  # diverged: score as chance
             out_va, out_te = np.zeros_like(out_va), np.zeros_like(out_te)
+            diverged = ep + 1
         val_curve.append(score(data.y_val, out_va, config.metric))
         test_curve.append(score(data.y_test, out_te, config.metric))
         if not math.isfinite(loss.item()):
+            diverged = ep + 1
             break  # diverged: later epochs predict garbage; the curves so far still count
     curve = smoothed(val_curve, min(config.smooth, len(val_curve)))
     epoch = int(np.argmax(curve))
     # settings are compared on the smoothed validation score, the quantity the epoch was chosen by (a single
     # lucky epoch must not win the grid search either); equal to the raw score when smooth = 1
     return {f"val_{config.metric}": val_curve[epoch], f"test_{config.metric}": test_curve[epoch], "epoch": epoch + 1,
-            "val_selection": float(curve[epoch])}
+            "val_selection": float(curve[epoch]), "diverged_epoch": diverged}
 
 
 def _fit_sklearn(method: str, data: Any, params: dict[str, Any], seed: int, metric: str = "accuracy") -> dict[str, Any]:
@@ -405,17 +408,22 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     method, seed = task["method"], int(task["seed"])
     data = load_task_data(task["dataset"], seed, config.val_fraction, task.get("data_dir"))
     best: dict[str, Any] | None = None
+    n_diverged = 0
     with _single_thread(method in FNN_METHODS):
         for params in grid_configs(method, config):
             if method in SKLEARN_METHODS:
                 out = _fit_sklearn(method, data, params, seed, config.metric)
             else:
                 out = _train_fnn(method, data, params, config, seed)
+                n_diverged += out.get("diverged_epoch") is not None
             if best is None or _selection_key(_selection_score(out, config), params) > _selection_key(
                     _selection_score(best, config), best["params"]):
                 best = {**out, "params": params}
     assert best is not None
-    return {"dataset": task["dataset"], "method": method, "seed": seed, **best}
+    # diverged_epoch: of the chosen setting (None if it trained to the end; its scores before then count, after
+    # it a diverged network scores as chance); diverged_settings: how many grid settings diverged in all
+    return {"dataset": task["dataset"], "method": method, "seed": seed, **best,
+            **({"diverged_settings": n_diverged} if method in FNN_METHODS else {})}
 
 
 # ----------------------------------------------------------------------------------------------- sweep
@@ -430,13 +438,33 @@ def _task_path(task: dict[str, Any], checkpoint_dir: str | os.PathLike) -> str:
     return os.path.join(checkpoint_dir, f"task-{hashlib.sha256(key.encode()).hexdigest()[:20]}.json")
 
 
+class TaskRecordError(ValueError):
+    """A file in the checkpoint folder that is not a readable record of the task it is named after."""
+
+
+def _load_task_record(path: str, task: dict[str, Any]) -> dict[str, Any]:
+    """A saved task record, checked; ValueError naming the file if it is unreadable or not this task's."""
+    import json
+
+    try:
+        with open(path) as fh:
+            record = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise TaskRecordError(f"saved task {path} cannot be read ({exc}); delete it to run that task again") from None
+    need = {"dataset", "method", "seed", "params"}
+    if not isinstance(record, dict) or not need <= set(record) or (
+            record["dataset"], record["method"], record["seed"]) != (task["dataset"], task["method"],
+                                                                     int(task["seed"])):
+        raise TaskRecordError(f"saved task {path} is not the record of {task['dataset']} / {task['method']} / seed "
+                         f"{task['seed']}; delete it to run that task again")
+    return record
+
+
 def _execute(tasks: list[dict[str, Any]], engine: str, jobs: int, progress: bool, dask_scheduler: str,
              dask_address: str | None, checkpoint_dir: str | os.PathLike | None = None) -> list[dict[str, Any]]:
     """Run the tasks; with ``checkpoint_dir`` every finished task is saved there as it arrives and tasks saved by
     an earlier (interrupted) run are loaded instead of run again (serial and local engines save each task at
     once; Dask saves them when the whole batch returns)."""
-    import json
-
     from tqdm import tqdm  # plain bars: tqdm.auto warns on stderr in kernels without ipywidgets
 
     done: dict[int, dict[str, Any]] = {}
@@ -445,8 +473,7 @@ def _execute(tasks: list[dict[str, Any]], engine: str, jobs: int, progress: bool
         for i, t in enumerate(tasks):
             path = _task_path(t, checkpoint_dir)
             if os.path.exists(path):
-                with open(path) as fh:
-                    done[i] = json.load(fh)
+                done[i] = _load_task_record(path, t)
     todo = [i for i in range(len(tasks)) if i not in done]
 
     def save(i: int, record: dict[str, Any]) -> None:
@@ -524,6 +551,12 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
     ``comparison`` (:func:`snnlib.stats.compare` rows: average rank, rank difference to (k+1)/2, Wilcoxon p vs
     the best-ranked method) and ``provenance``. Paper Table 1 / §A4.2; chapter "A tabular benchmark".
     """
+    for name, value in (("datasets", datasets), ("methods", methods), ("seeds", seeds)):
+        if isinstance(value, (str, bytes)):
+            raise ValueError(f"{name} must be a list, got the string {value!r} (write [{value!r}])")
+    bad_seeds = [s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer))]
+    if bad_seeds:
+        raise ValueError(f"seeds must be integers, got {bad_seeds}")
     datasets, methods, seeds = list(datasets), list(methods), [int(s) for s in seeds]
     data_dir = os.fspath(data_dir) if data_dir is not None else None
     config = config if config is not None else SweepConfig()
@@ -700,44 +733,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     Bad arguments print one line ``python -m snnlib.experiments tabular: error: <reason>`` and exit with
     status 2; an interrupted run exits with 130 (finished tasks are kept with ``--checkpoint-dir``).
     """
+    from snnlib._cli import interruptible, write_result
+
     parser = _parser()
     args = parser.parse_args(argv)
-    try:
-        seeds = [int(s) for s in _numbers(args.seeds, int, "seeds") or ()]
-        from snnlib.reproducibility import check_writable
+    with interruptible() as interruption:
+        try:
+            seeds = [int(s) for s in _numbers(args.seeds, int, "seeds") or ()]
+            from snnlib.reproducibility import check_writable
 
-        check_writable(args.out)
-        datasets = _datasets_from_args(args)
-        config = _config_from_args(args, datasets)
-        if any(htru2_fold(d) is not None for d in datasets):
-            from snnlib import data
+            check_writable(args.out)
+            datasets = _datasets_from_args(args)
+            config = _config_from_args(args, datasets)
+            if any(htru2_fold(d) is not None for d in datasets):
+                from snnlib import data
 
-            try:  # fetch and verify once, before any worker starts
-                data.fetch("htru2_zip", root=args.data_dir)
-            except data.DatasetUnavailable as err:
-                parser.error(str(err).splitlines()[0])
-        result = run_sweep(datasets, _methods_from_args(args.methods), seeds, config,
-                           data_dir=args.data_dir, engine=args.engine, jobs=args.jobs,
-                           progress=not args.no_progress, dask_scheduler=args.dask_scheduler,
-                           dask_address=args.dask_address, checkpoint_dir=args.checkpoint_dir)
-    except ValueError as err:
-        parser.error(str(err))
-    except OSError as err:  # e.g. a Dask scheduler that cannot be reached
-        parser.error(f"{type(err).__name__}: {err}".splitlines()[0])
-    except KeyboardInterrupt:
-        if not args.checkpoint_dir:
-            saved = "nothing was saved (use --checkpoint-dir to keep finished tasks)"
-        elif args.engine == "dask":  # Dask returns the tasks of a run together: none was saved yet
-            saved = f"the Dask engine saves tasks in {args.checkpoint_dir} only when a run completes"
-        else:
-            saved = f"finished tasks are saved in {args.checkpoint_dir}; rerun the same command to resume"
-        sys.stderr.write(f"{parser.prog}: interrupted; {saved}\n")
-        return 130
-    write_json_atomic(args.out, result)
+                try:  # fetch and verify once, before any worker starts
+                    data.fetch("htru2_zip", root=args.data_dir)
+                except data.DatasetUnavailable as err:
+                    parser.error(str(err).splitlines()[0])
+            result = run_sweep(datasets, _methods_from_args(args.methods), seeds, config,
+                               data_dir=args.data_dir, engine=args.engine, jobs=args.jobs,
+                               progress=not args.no_progress, dask_scheduler=args.dask_scheduler,
+                               dask_address=args.dask_address, checkpoint_dir=args.checkpoint_dir)
+        except TaskRecordError as err:  # not a usage error: one line naming the file, exit status 1
+            sys.stderr.write(f"{parser.prog}: error: {err}\n")
+            return 1
+        except ValueError as err:
+            parser.error(str(err))
+        except OSError as err:  # e.g. a Dask scheduler that cannot be reached
+            parser.error(f"{type(err).__name__}: {err}".splitlines()[0])
+        except KeyboardInterrupt:
+            how = "terminated (SIGTERM)" if interruption.signal == "SIGTERM" else "interrupted"
+            if not args.checkpoint_dir:
+                saved = "nothing was saved (use --checkpoint-dir to keep finished tasks)"
+            elif args.engine == "dask":  # Dask returns the tasks of a run together: none was saved yet
+                saved = f"the Dask engine saves tasks in {args.checkpoint_dir} only when a run completes"
+            else:
+                saved = f"finished tasks are saved in {args.checkpoint_dir}; rerun the same command to resume"
+            sys.stderr.write(f"{parser.prog}: {how}; {saved}\n")
+            return interruption.exit_status
+    path, ok = write_result(args.out, result, parser.prog)
     if "comparison" in result:
         print(stats.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
     if result["metric"] == "auc":  # paper Table 3: mean ROC AUC ± standard deviation over the folds
         for method, row in result["summary"].items():
             print(f"{method:>12}  AUC {row['mean']:.4f} ± {row['std']:.3f}")
-    print(f"wrote {args.out} ({len(result['runs'])} runs, {result['seconds']:.1f} s)")
-    return 0
+    diverged = sum(r.get("diverged_settings", 0) for r in result["runs"])
+    if diverged:
+        print(f"{diverged} FNN trainings diverged (loss NaN/inf); they scored as chance from then on, and the runs' "
+              "'diverged_settings' / 'diverged_epoch' say where")
+    if ok:
+        print(f"wrote {path} ({len(result['runs'])} runs, {result['seconds']:.1f} s)")
+    return 0 if ok else 1

@@ -113,8 +113,7 @@ class Claim:
     tol: float | None = None
 
     def __post_init__(self) -> None:
-        if self.quantity not in QUANTITIES:
-            raise ValueError(f"quantity must be one of {sorted(QUANTITIES)}, got {self.quantity!r}")
+        _check_quantity(self.quantity)
         if self.sense not in ("max", "min"):
             raise ValueError(f"sense must be 'max' (claim f < bound) or 'min' (claim f > bound), got {self.sense!r}")
         if not math.isfinite(self.bound):
@@ -157,8 +156,14 @@ class Certificate:
 
 
 # -- the closed forms, in interval arithmetic -------------------------------------------------------------------
+def _check_quantity(quantity: str) -> None:
+    if quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {sorted(QUANTITIES)}, got {quantity!r}")
+
+
 def _inner(quantity: str, m: Any, s2: Any) -> dict[str, Any]:
     """Functions of (m, s2) only, for Interval or GradInterval arguments (same formulas as snnlib.moments)."""
+    _check_quantity(quantity)
     s = s2.sqrt()
     u = m / s
     gauss = (-0.5 * u.square()).exp()  # exp(-u^2/2)
@@ -195,14 +200,19 @@ def _outer(quantity: str, f: dict[str, Any], omega: Any, nu: Any, tau: Any) -> A
 
 
 def enclose_point(quantity: str, x: np.ndarray) -> Interval:
-    """Rigorous enclosure of ``quantity`` at points ``x`` (array (..., 4) of mu, omega, nu, tau)."""
+    """Rigorous enclosure of ``quantity`` at points ``x`` (array (..., 4) of mu, omega, nu, tau); ValueError for
+    an unknown quantity or a last axis that is not 4 long."""
+    _check_quantity(quantity)
     x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 0 or x.shape[-1] != 4:
+        raise ValueError(f"x must have a last axis of 4 values (mu, omega, nu, tau), got shape {x.shape}")
     mu, om, nu, ta = (Interval.point(x[..., i]) for i in range(4))
     return _outer(quantity, _inner(quantity, mu * om, nu * ta), om, nu, ta)
 
 
 def enclose_box(quantity: str, lo: np.ndarray, hi: np.ndarray) -> tuple[Interval, tuple[Interval, ...]]:
     """Enclosures of ``quantity`` and of its four partial derivatives over boxes [lo, hi] (arrays (n, 4))."""
+    _check_quantity(quantity)
     mu, om, nu, ta = (Interval(lo[:, i], hi[:, i]) for i in range(4))
     inner = _inner(quantity, GradInterval.seed(mu * om, 0, 2), GradInterval.seed(nu * ta, 1, 2))
     lifted = {k: GradInterval(v.val, (v.grad[0] * om, v.grad[0] * mu, v.grad[1] * ta, v.grad[1] * nu))
@@ -629,7 +639,8 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: certify Theorems 1-3, print a table, run the grid argument of Lemma 12.
 
     Exit status 0 iff every certificate holds and, with --paper-grid, the grid argument closes (the default
-    coarse grid is only reported: at its spacing the bound does not close); 1 otherwise; 130 if interrupted.
+    coarse grid is only reported: at its spacing the bound does not close); 1 otherwise; 130 if interrupted
+    (Ctrl-C), 143 if terminated (SIGTERM).
     """
     parser = _Parser(prog="python -m snnlib.theorems", description=main.__doc__)
     parser.add_argument("--paper-grid", action="store_true",
@@ -656,21 +667,26 @@ def main(argv: list[str] | None = None) -> int:
 
         if not torch.cuda.is_available():
             parser.error("--device cuda requested but no CUDA device is available")
-    try:
-        return _run(args, sys.argv[1:] if argv is None else list(argv))
-    except KeyboardInterrupt:
-        sys.stderr.write("python -m snnlib.theorems: interrupted\n")
-        return 130
-    except (MemoryError, RuntimeError) as exc:
-        from ._validate import is_out_of_memory
+    from ._cli import interruptible
 
-        if not is_out_of_memory(exc):
-            raise
-        parser.error(f"not enough memory (a larger --coarsen or a smaller --chunk?): {str(exc).splitlines()[0]}")
-        return 2
+    with interruptible() as interruption:
+        try:
+            return _run(args, sys.argv[1:] if argv is None else list(argv), parser.prog)
+        except KeyboardInterrupt:
+            how = "terminated (SIGTERM)" if interruption.signal == "SIGTERM" else "interrupted"
+            sys.stderr.write(f"python -m snnlib.theorems: {how}\n")
+            return interruption.exit_status
+        except (MemoryError, RuntimeError) as exc:
+            from ._validate import is_out_of_memory
+
+            if not is_out_of_memory(exc):
+                raise
+            parser.error(f"not enough memory (a larger --coarsen or a smaller --chunk?): "
+                         f"{str(exc).splitlines()[0]}")
+            return 2
 
 
-def _run(args: argparse.Namespace, argv: list[str]) -> int:
+def _run(args: argparse.Namespace, argv: list[str], prog: str = "python -m snnlib.theorems") -> int:
     ok, out = True, {}
     if not args.no_certificates:
         start = time.perf_counter()
@@ -700,11 +716,13 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             print(f"  tighter derivative bounds certified in this run: {tight_ok}")
         ok = ok and (grid.closes or tight_ok)
     if args.json:
-        from .reproducibility import provenance, write_json_atomic
+        from ._cli import write_result
+        from .reproducibility import provenance
 
         out["provenance"] = provenance("cuda" if args.device == "cuda" else "cpu")
         out["command"] = "python -m snnlib.theorems " + " ".join(argv)
-        write_json_atomic(args.json, out)
+        if not write_result(args.json, out, prog)[1]:
+            return 1
     return 0 if ok else 1
 
 

@@ -187,6 +187,8 @@ def test_write_json_is_atomic_and_loadable(tmp_path, serial_result):
     ({"jobs": 0}, "jobs"),
     ({"datasets": ["mnist"]}, "datasets"),
     ({"seeds": (-1,)}, "seeds"),
+    ({"seeds": (1.5,)}, r"seeds must be integers, got \[1\.5\]"),
+    ({"datasets": "iris"}, "datasets must be a list, got the string 'iris'"),
 ])
 def test_run_sweep_rejects_bad_arguments(kwargs, match):
     args = {"datasets": ["iris"], "methods": ["SNN"], "config": TINY, "progress": False, **kwargs}
@@ -383,3 +385,51 @@ def test_cli_unreachable_dask_scheduler_is_a_one_line_error(tmp_path, monkeypatc
                       "tcp://127.0.0.1:1", "--no-progress", "--out", str(tmp_path / "x.json")])
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "Timed out" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_sigterm_stops_like_ctrl_c_and_keeps_finished_tasks(tmp_path, monkeypatch, capsys):
+    import os
+    import signal
+
+    real, calls = tabular.run_task, []
+
+    def terminated_in_second_task(task):
+        calls.append(task["method"])
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(task)
+
+    monkeypatch.setattr(tabular, "run_task", terminated_in_second_task)
+    code = tabular.main(["--datasets", "iris", "--methods", "LogReg,RandomForest", "--checkpoint-dir",
+                         str(tmp_path / "t"), "--engine", "serial", "--no-progress", "--out", str(tmp_path / "x.json")])
+    err = capsys.readouterr().err
+    assert code == 143 and "terminated (SIGTERM); finished tasks are saved in" in err
+    assert len(list((tmp_path / "t").glob("task-*.json"))) == 1 and not (tmp_path / "x.json").exists()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.parametrize("content, says", [("", "cannot be read"), ('{"dataset": "iris"}', "is not the record of")])
+def test_cli_unreadable_saved_task_is_one_line_naming_the_file(tmp_path, capsys, content, says):
+    argv = ["--datasets", "iris", "--methods", "LogReg", "--checkpoint-dir", str(tmp_path / "t"), "--engine",
+            "serial", "--no-progress", "--out", str(tmp_path / "x.json")]
+    assert tabular.main(argv) == 0
+    (saved,) = (tmp_path / "t").glob("task-*.json")
+    saved.write_text(content)
+    capsys.readouterr()
+    assert tabular.main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"saved task {saved} {says}" in err[0] and "delete it" in err[0]
+
+
+def test_diverged_fnn_trainings_are_counted_and_reported(tmp_path, capsys):
+    diverging = tabular.SweepConfig(grid={**TINY.grid, "lr": (1e4,)}, epochs=3, batch_size=32)
+    res = tabular.run_sweep(["iris"], ["SNN", "LogReg"], config=diverging, engine="serial", progress=False)
+    snn = next(r for r in res["runs"] if r["method"] == "SNN")
+    logreg = next(r for r in res["runs"] if r["method"] == "LogReg")
+    assert snn["diverged_settings"] == len(tabular.grid_configs("SNN", diverging)) and snn["diverged_epoch"] >= 1
+    assert "diverged_settings" not in logreg
+    sane = tabular.run_task({"dataset": "iris", "method": "SNN", "seed": 0, "config": TINY, "data_dir": None})
+    assert sane["diverged_settings"] == 0 and sane["diverged_epoch"] is None
+    code = tabular.main(["--datasets", "iris", "--methods", "SNN", "--lrs", "1e4", "--epochs", "2", "--engine",
+                         "serial", "--no-progress", "--out", str(tmp_path / "x.json")])
+    assert code == 0 and "FNN trainings diverged" in capsys.readouterr().out

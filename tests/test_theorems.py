@@ -255,9 +255,34 @@ def test_cli_interrupted_exits_130_in_one_line(monkeypatch, capsys):
     assert capsys.readouterr().err.strip() == "python -m snnlib.theorems: interrupted"
 
 
+def test_cli_terminated_by_sigterm_exits_143_in_one_line(monkeypatch, capsys):
+    import os
+    import signal
+
+    def terminate(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM must interrupt the run")
+
+    monkeypatch.setattr(T, "_run", terminate)
+    assert T.main(["--no-certificates"]) == 143
+    assert capsys.readouterr().err.strip() == "python -m snnlib.theorems: terminated (SIGTERM)"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
 def test_cli_help_states_the_exit_status_and_the_grid_size(capsys):
     with pytest.raises(SystemExit):
         T.main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
     points = int(np.prod([len(a) for a in T.grid_axes(T.LEMMA12_DOMAIN, 1.0)]))
     assert "Exit status 0 iff every certificate holds" in text and f"≈{points / 1e9:.1f}e9 points" in text
+
+
+@pytest.mark.parametrize("quantity", ["mu", "xyz", "S "])
+def test_unknown_quantities_are_refused_not_silently_replaced_by_S(quantity):
+    point = np.array([0.0, 0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="quantity must be one of"):
+        T.enclose_point(quantity, point)
+    with pytest.raises(ValueError, match="quantity must be one of"):
+        T.enclose_box(quantity, point[None], point[None])
+    with pytest.raises(ValueError, match="last axis of 4"):
+        T.enclose_point("S", point[:3])
