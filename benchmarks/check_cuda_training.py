@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         note = "  (graph capture failed: ran eagerly)" if name in fallbacks else ""
         print(f"{name:<16} max relative difference from eager: {diff:.2e}{note}")
     bad = [name for name, diff in diffs.items() if not diff <= args.rtol] + fallbacks
-    print("OK" if not bad else f"FAILED: {bad} differ by more than {args.rtol:g} or could not be captured")
+    dry = "" if device.type == "cuda" else (f" (dry run on {device}: CUDA graphs and streams exist only on CUDA, every "
+                                            "mode ran the eager loop, so no fast path was checked)")
+    print(f"OK{dry}" if not bad else f"FAILED: {bad} differ by more than {args.rtol:g} or could not be captured")
     return 1 if bad else 0
 
 

@@ -22,13 +22,15 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import struct
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -86,6 +88,9 @@ class Dataset:
     y_test: np.ndarray
     n_classes: int
     name: str
+    #: Downloaded files it was read from: file name -> SHA-256 (empty for the built-in data sets); recorded in
+    #: result files, so a run on overridden digests (``SNNLIB_SHA256_*``) shows which bytes it used.
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_features(self) -> int:
@@ -281,13 +286,29 @@ def _unavailable(fname: str, cause: str) -> DatasetUnavailable:
                               f"{', '.join(BUILTIN)} (snnlib.data.load_builtin).")
 
 
-def verify_sha256(path: str | os.PathLike, sha256: str) -> Path:
-    """Return ``path`` if its SHA-256 is ``sha256``; else raise :class:`DatasetUnavailable` (file not used)."""
+def verify_sha256(path: str | os.PathLike, sha256: str, source: str = "") -> Path:
+    """Return ``path`` if its SHA-256 is ``sha256``; else raise :class:`DatasetUnavailable` (file not used).
+    ``source`` says where the expected digest came from (named in the message)."""
     actual = sha256_of(path)
-    if actual != sha256.lower():
-        raise _unavailable(Path(path).name, f"SHA-256 mismatch at {path} (expected {sha256}, got {actual}); "
-                                            "the file is not used - delete it to download it again")
+    if actual != sha256.strip().lower():
+        where = f" from {source}" if source else ""
+        check = "" if not source or source.startswith("pinned") else f"check {source}, or "
+        raise _unavailable(Path(path).name, f"SHA-256 mismatch at {path} (expected {sha256}{where}, got {actual}); "
+                                            f"the file is not used - {check}delete it to download it again")
     return Path(path)
+
+
+def _expected_digest(key: str, sha256: str | None) -> tuple[str | None, str]:
+    """The digest a file must have and where it comes from (argument, environment variable or pinned)."""
+    remote, var = REMOTES[key], f"SNNLIB_SHA256_{key.upper()}"
+    for value, source in ((sha256, "the sha256 argument"), (os.environ.get(var), f"${var}"),
+                          (remote.sha256, "pinned in snnlib.data.REMOTES")):
+        if value:
+            digest = value.strip().lower()
+            if not re.fullmatch(r"[0-9a-f]{64}", digest):
+                raise ValueError(f"{source} must be a SHA-256 digest (64 hexadecimal digits), got {value!r}")
+            return digest, source
+    return None, ""
 
 
 def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = None) -> Path:
@@ -302,14 +323,22 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
     if key not in REMOTES:
         raise ValueError(f"key must be one of {sorted(REMOTES)}, got {key!r}")
     remote = REMOTES[key]
-    expected = sha256 or os.environ.get(f"SNNLIB_SHA256_{key.upper()}") or remote.sha256
+    expected, source = _expected_digest(key, sha256)
     if expected is None:
-        raise _unavailable(remote.fname, f"no SHA-256 is pinned for {remote.url}; pass sha256=... or set "
-                                         f"SNNLIB_SHA256_{key.upper()} to the digest of a copy you trust")
+        raise _unavailable(remote.fname, f"no SHA-256 is pinned for {remote.url}; set SNNLIB_SHA256_{key.upper()} "
+                                         "(or pass sha256=...) to the digest of a copy you trust")
     folder = Path(root) if root is not None else data_dir()
     local = folder / remote.fname
+    if folder.exists() and not folder.is_dir():
+        raise _unavailable(remote.fname, f"the data folder {folder} is a file, not a folder")
+    if local.is_dir():
+        raise _unavailable(remote.fname, f"{local} is a folder; the published file is expected there")
     if local.exists():
-        return verify_sha256(local, expected)
+        return verify_sha256(local, expected, source)
+    if remote.fname.endswith(".gz") and (folder / remote.fname[:-3]).is_file():
+        raise _unavailable(remote.fname, f"found the uncompressed {remote.fname[:-3]} in {folder}, but snnlib "
+                                         f"verifies the published compressed file (its SHA-256 is {source}): put "
+                                         f"{remote.fname} from {remote.url} beside it")
     created = _missing_ancestors(folder)
     try:
         path = pooch.retrieve(remote.url, known_hash=f"sha256:{expected}", fname=remote.fname, path=folder,
@@ -320,7 +349,16 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
     except Exception as exc:  # offline, DNS, HTTP errors from requests
         _remove_empty(created)
         raise _unavailable(remote.fname, f"download from {remote.url} failed ({type(exc).__name__}: {exc})") from exc
-    return verify_sha256(path, expected)
+    return verify_sha256(path, expected, source)
+
+
+def _parse(path: Path, what: str, reader: Any) -> Any:
+    """``reader(path)``, with any failure to parse a verified file turned into :class:`DatasetUnavailable`
+    naming the file (a verified file only fails to parse if its digest was overridden)."""
+    try:
+        return reader(path)
+    except (ValueError, OSError, EOFError, KeyError, tarfile.TarError, zipfile.BadZipFile, zlib.error) as exc:
+        raise _unavailable(path.name, f"{path} cannot be read as {what} ({type(exc).__name__}: {exc})") from None
 
 
 def _missing_ancestors(folder: Path) -> list[Path]:
@@ -347,10 +385,23 @@ def _remove_empty(folders: list[Path]) -> None:
 
 def load_mnist(root: str | os.PathLike | None = None, val_fraction: float = 0.0, seed: int = 0) -> Dataset:
     """MNIST (60000 + 10000 images, 784 features), standardised as in the official Figure 1 code."""
-    arrays = {k: read_idx(fetch(f"mnist_{k}", root=root)) for k in
-              ("train_images", "train_labels", "test_images", "test_labels")}
-    return make_dataset("mnist", arrays["train_images"].reshape(-1, 784), arrays["train_labels"],
-                        arrays["test_images"].reshape(-1, 784), arrays["test_labels"], val_fraction, seed)
+    paths = {k: fetch(f"mnist_{k}", root=root) for k in ("train_images", "train_labels", "test_images",
+                                                         "test_labels")}
+    arrays = {k: _parse(p, "an IDX file", read_idx) for k, p in paths.items()}
+    for part in ("train", "test"):
+        images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
+        name = paths[f"{part}_images"].name
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise _unavailable(name, f"MNIST images are 28 x 28, got shape {images.shape}")
+        if labels.ndim != 1 or len(labels) != len(images):
+            raise _unavailable(paths[f"{part}_labels"].name, f"{len(labels)} labels for {len(images)} images")
+        if labels.size and not 0 <= labels.min() <= labels.max() <= 9:
+            raise _unavailable(paths[f"{part}_labels"].name, f"MNIST labels are 0..9, got {labels.min()}.."
+                                                             f"{labels.max()}")
+    ds = make_dataset("mnist", arrays["train_images"].reshape(-1, 784), arrays["train_labels"],
+                      arrays["test_images"].reshape(-1, 784), arrays["test_labels"], val_fraction, seed)
+    ds.files = {p.name: sha256_of(p) for p in paths.values()}
+    return ds
 
 
 def read_cifar10_archive(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -372,8 +423,11 @@ def read_cifar10_archive(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarra
 
 def load_cifar10(root: str | os.PathLike | None = None, val_fraction: float = 0.0, seed: int = 0) -> Dataset:
     """CIFAR-10 (50000 + 10000 images flattened to 3072 features), standardised; binary version only."""
-    X_tr, y_tr, X_te, y_te = read_cifar10_archive(fetch("cifar10_binary", root=root))
-    return make_dataset("cifar10", X_tr, y_tr, X_te, y_te, val_fraction, seed)
+    path = fetch("cifar10_binary", root=root)
+    X_tr, y_tr, X_te, y_te = _parse(path, "the CIFAR-10 binary archive", read_cifar10_archive)
+    ds = make_dataset("cifar10", X_tr, y_tr, X_te, y_te, val_fraction, seed)
+    ds.files = {path.name: sha256_of(path)}
+    return ds
 
 
 def load_uci_folder(folder: str | os.PathLike, val_fraction: float = 0.15, seed: int = 0) -> Dataset:
@@ -446,9 +500,12 @@ def load_htru2(root: str | os.PathLike | None = None, sha256: str | None = None,
     """
     from sklearn.model_selection import train_test_split
 
-    X, y = read_htru2_zip(fetch("htru2_zip", sha256=sha256, root=root))
+    path = fetch("htru2_zip", sha256=sha256, root=root)
+    X, y = _parse(path, "the HTRU2 archive", read_htru2_zip)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_fraction, random_state=seed, stratify=y)
-    return make_dataset("htru2", X_tr, y_tr, X_te, y_te, val_fraction, seed)
+    ds = make_dataset("htru2", X_tr, y_tr, X_te, y_te, val_fraction, seed)
+    ds.files = {path.name: sha256_of(path)}
+    return ds
 
 
 def nested_folds(y: np.ndarray, n_folds: int = 10, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -485,7 +542,8 @@ def load_htru2_fold(fold: int, root: str | os.PathLike | None = None, sha256: st
     validation fold ``fold − 1``, the rest for training. The fold assignment depends only on ``seed``."""
     if isinstance(fold, bool) or not isinstance(fold, int) or not 1 <= fold <= n_folds:
         raise ValueError(f"fold must be an integer in [1, {n_folds}], got {fold!r}")
-    X, y = read_htru2_zip(fetch("htru2_zip", sha256=sha256, root=root))
+    path = fetch("htru2_zip", sha256=sha256, root=root)
+    X, y = _parse(path, "the HTRU2 archive", read_htru2_zip)
     return split_dataset(f"htru2:{fold}", X, y, *nested_folds(y, n_folds, seed)[fold - 1])
 
 

@@ -92,7 +92,7 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     # wall time of the whole training, earlier (interrupted and resumed) invocations included
     wall_time_s = max([time.perf_counter() - t0] + [float(r["wall_time_s"]) for r in records])
     protocol = {"dataset": dataset, "depths": list(depths), "seeds": list(seeds), "lr": lr, "width": width,
-                "optimizer": "SGD", "n_train": int(ds.X_train.shape[0]),
+                "optimizer": "SGD", "n_train": int(ds.X_train.shape[0]), "data_files": dict(ds.files),
                 "loss": "mean cross-entropy over the training set in full batch-size chunks (BatchNorm: statistics "
                         "of each chunk), before each epoch's updates, train mode"}
     return result_document("figure1", config, records, wall_time_s, extra={"protocol": protocol})

@@ -270,3 +270,41 @@ def test_fetch_http_error_names_the_file_and_removes_only_the_folders_it_created
     with pytest.raises(DatasetUnavailable, match=r"HTRU2\.zip: download from .*missing\.zip failed.*404"):
         data.fetch("htru2_zip", root=tmp_path / "keep" / "new")
     assert (tmp_path / "keep").is_dir() and not (tmp_path / "keep" / "new").exists()
+
+
+def test_digest_variables_are_trimmed_validated_and_named_on_a_mismatch(tmp_path, monkeypatch):
+    make_htru2_zip(tmp_path / "HTRU2.zip")
+    digest = data.sha256_of(tmp_path / "HTRU2.zip")
+    monkeypatch.setenv("SNNLIB_SHA256_HTRU2_ZIP", f" {digest.upper()}\n")  # pasted with whitespace, upper case
+    assert data.fetch("htru2_zip", root=tmp_path) == tmp_path / "HTRU2.zip"
+    monkeypatch.setenv("SNNLIB_SHA256_HTRU2_ZIP", "abc")
+    with pytest.raises(ValueError, match=r"\$SNNLIB_SHA256_HTRU2_ZIP must be a SHA-256 digest .* got 'abc'"):
+        data.fetch("htru2_zip", root=tmp_path)
+    monkeypatch.setenv("SNNLIB_SHA256_HTRU2_ZIP", "1" * 64)
+    with pytest.raises(DatasetUnavailable, match=r"expected 1{64} from \$SNNLIB_SHA256_HTRU2_ZIP.*check "
+                                                  r"\$SNNLIB_SHA256_HTRU2_ZIP, or delete it"):
+        data.fetch("htru2_zip", root=tmp_path)
+
+
+def test_local_layout_problems_are_named(tmp_path, monkeypatch):
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"uncompressed")
+    with pytest.raises(DatasetUnavailable, match=r"found the uncompressed train-images-idx3-ubyte in .*put "
+                                                  r"train-images-idx3-ubyte\.gz"):
+        data.fetch("mnist_train_images", root=tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").mkdir()
+    with pytest.raises(DatasetUnavailable, match="is a folder"):
+        data.fetch("mnist_test_labels", root=tmp_path)
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(DatasetUnavailable, match="data folder .*plain is a file"):
+        data.fetch("mnist_test_labels", root=tmp_path / "plain")
+
+
+def test_malformed_archives_with_a_matching_digest_raise_dataset_unavailable(tmp_path, monkeypatch):
+    (tmp_path / "HTRU2.zip").write_bytes(b"not a zip archive")
+    with pytest.raises(DatasetUnavailable, match=r"HTRU2\.zip: .* cannot be read as the HTRU2 archive "
+                                                  r"\(BadZipFile"):
+        data.load_htru2(root=tmp_path, sha256=data.sha256_of(tmp_path / "HTRU2.zip"))
+    (tmp_path / "cifar-10-binary.tar.gz").write_bytes(b"not gzip")
+    monkeypatch.setenv("SNNLIB_SHA256_CIFAR10_BINARY", data.sha256_of(tmp_path / "cifar-10-binary.tar.gz"))
+    with pytest.raises(DatasetUnavailable, match="cannot be read as the CIFAR-10 binary archive"):
+        data.load_cifar10(root=tmp_path)

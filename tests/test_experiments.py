@@ -120,6 +120,39 @@ def test_figure1_cli_runs_the_mnist_protocol_on_local_files(tmp_path, monkeypatc
     assert doc["protocol"]["n_train"] == 40 and doc["protocol"]["lr"] == 1e-5  # the official protocol's lr
     assert doc["config"]["checkpoint_every"] == 50  # paper-scale runs checkpoint by default
     assert [r["label"] for r in doc["records"]] == ["BatchNorm Depth 2", "SNN Depth 2"]
+    from snnlib import data
+
+    assert doc["protocol"]["data_files"] == {  # the bytes it ran on, here digests given by SNNLIB_SHA256_*
+        data.REMOTES[k].fname: data.sha256_of(tmp_path / data.REMOTES[k].fname)
+        for k in ("mnist_train_images", "mnist_train_labels", "mnist_test_images", "mnist_test_labels")}
+
+
+@pytest.mark.parametrize("damage, says", [
+    (lambda p: p.write_bytes(p.read_bytes()[:30]), "cannot be read as an IDX file"),
+    ("labels", "labels for"), ("label 200", "MNIST labels are 0..9")])
+def test_figure1_cli_names_a_verified_but_malformed_file_in_one_line(tmp_path, monkeypatch, capsys, damage, says):
+    import gzip
+    import struct
+
+    from snnlib import data
+
+    _tiny_mnist(tmp_path, monkeypatch)
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    if damage == "labels":
+        labels = np.arange(39) % 10
+    elif damage == "label 200":
+        labels = np.full(40, 200)
+    if callable(damage):
+        damage(path)
+    else:
+        path.write_bytes(gzip.compress(bytes([0, 0, 8, 1]) + struct.pack(">i", len(labels))
+                                       + labels.astype(np.uint8).tobytes()))
+    monkeypatch.setenv("SNNLIB_SHA256_MNIST_TRAIN_LABELS", data.sha256_of(path) + "  ")  # pasted with spaces
+    argv = ["figure1", "--dataset", "mnist", "--data-dir", str(tmp_path), "--out", str(tmp_path / "out"),
+            "--no-progress", "--device", "cpu"]
+    assert experiments.main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert "train-labels-idx1-ubyte.gz" in err and says in err and "\n" not in err
 
 
 def test_figure1_cli_refuses_a_corrupt_download_in_one_line(tmp_path, monkeypatch, capsys):
