@@ -308,3 +308,33 @@ def test_malformed_archives_with_a_matching_digest_raise_dataset_unavailable(tmp
     monkeypatch.setenv("SNNLIB_SHA256_CIFAR10_BINARY", data.sha256_of(tmp_path / "cifar-10-binary.tar.gz"))
     with pytest.raises(DatasetUnavailable, match="cannot be read as the CIFAR-10 binary archive"):
         data.load_cifar10(root=tmp_path)
+
+
+def test_htru2_fold_m_tests_on_fold_m_of_the_nested_split(tmp_path):
+    rows = [",".join(f"{v:.3f}" for v in list(np.arange(8) * 0.5 + i) + [int(i % 5 == 0)]) for i in range(60)]
+    with zipfile.ZipFile(tmp_path / "HTRU2.zip", "w") as zf:
+        zf.writestr("HTRU_2.csv", "\n".join(rows) + "\n")
+    digest = data.sha256_of(tmp_path / "HTRU2.zip")
+    X, y = data.read_htru2_zip(tmp_path / "HTRU2.zip")
+    folds = data.nested_folds(y)
+    for fold in (1, 10):
+        ds = data.load_htru2_fold(fold, root=tmp_path, sha256=digest)
+        test_rows = X[folds[fold - 1][2], 0]  # feature 0 is 0.000 + row number: identifies the rows
+        np.testing.assert_array_equal(np.sort(ds.X_test[:, 0] * X[folds[fold - 1][0], 0].std()
+                                              + X[folds[fold - 1][0], 0].mean()).round(3), np.sort(test_rows))
+
+
+def test_cifar_label_ten_and_off_by_one_digests_and_fold_indices_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="label > 9"):
+        data.read_cifar_binary([cifar_record(10, 0)])
+    make_htru2_zip(tmp_path / "HTRU2.zip")
+    digest = data.sha256_of(tmp_path / "HTRU2.zip")
+    wrong_last = digest[:-1] + ("0" if digest[-1] != "0" else "1")
+    with pytest.raises(DatasetUnavailable, match="SHA-256 mismatch"):
+        data.verify_sha256(tmp_path / "HTRU2.zip", wrong_last)
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    (folder / "tiny_R.dat").write_text("\tf1\tclase\n1\t0.5\t0\n2\t0.1\t1\n3\t0.2\t0\n4\t0.3\t1\n")
+    (folder / "conxuntos.dat").write_text("0 1\n2 4\n")  # row 4 does not exist (4 rows: 0..3)
+    with pytest.raises(ValueError, match="conxuntos.dat names rows \\[4\\]"):
+        data.load_uci_folder(folder)

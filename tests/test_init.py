@@ -12,6 +12,7 @@ from snnlib.init import (
     in_theorem1_box,
     init_linear_,
     layer_weight_stats,
+    lecun_normal_,
     truncated_normal_variance,
     weight_drift_on_digits,
     weight_stats,
@@ -70,8 +71,24 @@ def test_weight_drift_records_every_layer_and_learns():
     assert out["test_accuracy"] > 0.5  # chance is 0.1
     assert out["stats"][0][1]["tau_mean"] == pytest.approx(1.0, abs=0.1)
     assert out["stats"][2][1]["tau_mean"] != out["stats"][0][1]["tau_mean"]
-    rows = layer_weight_stats(torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.SELU(), torch.nn.Linear(3, 2)))
-    assert [0 <= r["frac_in_box"] <= 1 for r in rows] == [True, True]
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.SELU(), torch.nn.Linear(3, 2))
+    rows = layer_weight_stats(net)
+    assert len(rows) == 2  # one row per nn.Linear, in order
+    for row, layer in zip(rows, (net[0], net[2])):
+        w = layer.weight.detach().double()
+        assert row["tau_mean"] == pytest.approx(float((w**2).sum(1).mean()))
+        assert row["omega_mean"] == pytest.approx(float(w.sum(1).mean()))
+
+
+def test_omega_spread_is_the_population_standard_deviation_and_fan_in_counts_receptive_fields():
+    lin = torch.nn.Linear(2, 2, bias=False)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[-0.5, -0.5], [0.5, 0.5]]))  # omega = -1 and 1
+    (row,) = layer_weight_stats(torch.nn.Sequential(lin))
+    assert row["omega_std"] == pytest.approx(1.0)
+    torch.manual_seed(0)
+    conv = lecun_normal_(torch.empty(64, 16, 3, 3))  # fan_in = 16 * 3 * 3 = 144
+    assert float(conv.std()) * 12 == pytest.approx(1.0, abs=0.05)
 
 
 def test_layer_weight_stats_counts_units_in_theorem_1_box_exactly():

@@ -135,3 +135,25 @@ def test_grad_interval_encloses_value_and_gradient_of_a_composite_function():
         assert f.val.lo <= f_mp(a, b) <= f.val.hi
         assert f.grad[0].lo <= mpmath.diff(lambda t: f_mp(t, b), a) <= f.grad[0].hi
         assert f.grad[1].lo <= mpmath.diff(lambda t: f_mp(a, t), b) <= f.grad[1].hi
+
+
+# --- added after a mutation audit ---------------------------------------------------------------------------
+
+
+def test_interval_scalar_operations_enclose_the_exact_value_and_stay_ordered():
+    x = Interval.point(0.3)
+    for result, exact in ((x - 0.1, mpmath.mpf(0.3) - mpmath.mpf(0.1)), (0.1 - x, mpmath.mpf(0.1) - mpmath.mpf(0.3)),
+                          (x * -0.7, mpmath.mpf(0.3) * mpmath.mpf(-0.7))):
+        assert result.lo < result.hi and mpmath.mpf(float(result.lo)) <= exact <= mpmath.mpf(float(result.hi))
+
+
+def test_interval_times_a_negative_scalar_swaps_its_ends():
+    r = Interval(np.array(0.1), np.array(0.3)) * -2.0
+    assert r.lo <= -0.6 <= r.hi and r.lo <= -0.2 <= r.hi and r.lo < r.hi
+    r = -0.5 * Interval(np.array(1.0), np.array(4.0))  # as theorems computes -u^2/2
+    assert r.lo <= -2.0 and r.hi >= -0.5 and r.lo < r.hi
+
+
+def test_reciprocal_of_an_interval_ending_at_zero_is_unbounded():
+    r = Interval(np.array(-1.0), np.array(0.0)).reciprocal()
+    assert r.lo == -np.inf and r.hi == np.inf

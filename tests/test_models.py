@@ -122,3 +122,12 @@ def test_glorot_uniform_output_layer_as_the_official_figure1_code():
     assert torch.count_nonzero(glorot[-1].bias) == 0
     with pytest.raises(ValueError, match="output_init"):
         build_model("SNN", 4, 2, 1, 4, output_init="he")
+
+
+def test_highway_gate_bias_starts_closed_and_residual_blocks_end_in_a_relu():
+    from snnlib.models import HighwayLayer, ResidualBlock
+
+    assert torch.all(HighwayLayer(4).t.bias == -1.0)  # carry the input at first (Srivastava et al.)
+    torch.manual_seed(0)
+    out = ResidualBlock(4).train()(torch.randn(16, 4) - 3.0)
+    assert torch.all(out >= 0) and (out == 0).any()

@@ -72,3 +72,11 @@ def test_unwritable_output_paths_fail_before_the_run(tmp_path):
         R.check_writable("/proc/place.json", "--json")
     with pytest.raises(ValueError, match="folder"):
         R.check_writable(tmp_path)
+
+
+def test_a_failed_json_write_leaves_the_previous_file_intact(tmp_path):
+    path = tmp_path / "r.json"
+    R.write_json_atomic(path, {"a": 1})
+    with pytest.raises(TypeError):
+        R.write_json_atomic(path, {"a": 2, "b": object()})  # fails half-way through the dump
+    assert json.loads(path.read_text()) == {"a": 1} and os.listdir(tmp_path) == ["r.json"]

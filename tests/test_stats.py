@@ -172,3 +172,12 @@ def test_worst_policy_ties_several_missing_results_and_infinities_are_rejected()
     np.testing.assert_array_equal(stats.ranks(acc, nan_policy="worst"), [[1, 3.5, 2, 3.5]])
     with pytest.raises(ValueError, match="inf|finite"):
         stats.ranks(np.array([[0.9, np.inf, 0.5]]))
+
+
+def test_compare_one_sided_test_direction_and_alpha_boundary():
+    acc = np.array([[0.9, 0.5], [0.8, 0.4], [0.7, 0.3], [0.95, 0.2], [0.85, 0.1]])
+    rows = stats.compare(acc, ["A", "B"], alternative="less")
+    assert rows[1]["method"] == "B" and rows[1]["p_value"] == pytest.approx(1 / 32)  # B worse on all 5
+    four = acc[:4]
+    rows = stats.compare(four, ["A", "B"], alpha=0.125)  # exact two-sided p = 2/16 = alpha: not significant
+    assert rows[1]["p_value"] == pytest.approx(0.125) and rows[1]["significant"] is False

@@ -173,7 +173,7 @@ def test_dask_engine_gives_the_serial_result(serial_result):
         _sweep(engine="dask", dask_scheduler="threads")  # shared torch RNG: not reproducible
 
 
-def test_write_json_is_atomic_and_loadable(tmp_path, serial_result):
+def test_write_json_is_loadable_and_leaves_no_temporary_file(tmp_path, serial_result):
     path = tmp_path / "sub" / "tabular.json"
     write_json_atomic(path, serial_result)
     loaded = json.loads(path.read_text())
@@ -271,7 +271,10 @@ def test_htru2_nested_cross_validation_runs_from_the_command_line(tmp_path, monk
     res = json.loads(out.read_text())
     assert res["metric"] == "auc" and res["datasets"] == [f"htru2:{m}" for m in range(1, 11)]
     assert all(0.0 <= r["test_auc"] <= 1.0 and "test_accuracy" not in r for r in res["runs"])
-    assert res["summary"]["LogReg"]["mean"] > 0.9 and res["summary"]["LogReg"]["std"] >= 0
+    fold_auc = [r["test_auc"] for r in res["runs"] if r["method"] == "LogReg"]
+    assert res["summary"]["LogReg"]["mean"] > 0.9 and len(fold_auc) == 10
+    assert res["summary"]["LogReg"]["mean"] == pytest.approx(np.mean(fold_auc))
+    assert res["summary"]["LogReg"]["std"] == pytest.approx(np.std(fold_auc, ddof=1))  # sample std over folds
     assert "AUC" in capsys.readouterr().out
     monkeypatch.setenv("SNNLIB_SHA256_HTRU2_ZIP", "0" * 64)  # a wrong digest: one-line error, exit 2
     with pytest.raises(SystemExit) as exc:
@@ -433,3 +436,11 @@ def test_diverged_fnn_trainings_are_counted_and_reported(tmp_path, capsys):
     code = tabular.main(["--datasets", "iris", "--methods", "SNN", "--lrs", "1e4", "--epochs", "2", "--engine",
                          "serial", "--no-progress", "--out", str(tmp_path / "x.json")])
     assert code == 0 and "FNN trainings diverged" in capsys.readouterr().out
+
+
+def test_validation_share_and_auc_inputs_are_checked_and_diverged_auc_scores_as_chance():
+    with pytest.raises(ValueError, match="val_fraction"):
+        tabular.SweepConfig(val_fraction=0)
+    with pytest.raises(ValueError, match="both classes"):
+        tabular.score(np.array([1, 1]), np.array([[0.2, 0.8], [0.4, 0.6]]), "auc")
+    assert tabular.score(np.array([0, 1, 1, 0]), np.zeros((4, 2)), "auc") == 0.5  # constant scores: chance

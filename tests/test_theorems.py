@@ -286,3 +286,17 @@ def test_unknown_quantities_are_refused_not_silently_replaced_by_S(quantity):
         T.enclose_box(quantity, point[None], point[None])
     with pytest.raises(ValueError, match="last axis of 4"):
         T.enclose_point("S", point[:3])
+
+
+def test_a_box_whose_bound_is_nan_is_never_counted_as_proven(monkeypatch):
+    real = T.enclose_box
+
+    def nan_on_first_box(quantity, lo, hi):
+        val, grad = real(quantity, lo, hi)
+        bad_hi = np.array(np.broadcast_to(val.hi, lo.shape[:1]), dtype=float)
+        bad_hi[0] = np.nan
+        return type(val)(np.broadcast_to(val.lo, lo.shape[:1]), bad_hi), grad
+
+    monkeypatch.setattr(T, "enclose_box", nan_on_first_box)
+    cert = T.certify(T.CLAIMS[2], max_boxes=200)  # certified in a few hundred boxes with sound bounds
+    assert not cert.certified

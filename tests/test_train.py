@@ -478,3 +478,106 @@ def test_the_cuda_check_counts_a_graph_capture_that_fell_back_as_a_failure(monke
     assert check.main(["--device", "cpu"]) == 1
     out = capsys.readouterr().out
     assert "graph+streams" in out and "graph capture failed" in out and "FAILED: ['graph+streams']" in out
+
+
+# --- tests added after a mutation audit: each fails on a plausible bug the suite let through -------------------
+
+
+def test_a_failed_checkpoint_write_keeps_the_previous_checkpoint_and_leaves_no_temporary_file(tmp_path,
+                                                                                              monkeypatch):
+    from snnlib.train import CheckpointError, save_checkpoint
+
+    path = tmp_path / "c.pt"
+    save_checkpoint(path, {"epoch": 1})
+
+    def half_written(obj, f, *args, **kwargs):  # writes garbage, then fails (a full disk)
+        with open(f, "wb") as fh:
+            fh.write(b"garbage")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", half_written)
+    with pytest.raises(CheckpointError, match=r"cannot write checkpoint .*c\.pt .*No space left.*previous checkpoint "
+                                              "is kept"):
+        save_checkpoint(path, {"epoch": 2})
+    monkeypatch.undo()
+    assert torch.load(path, weights_only=True)["epoch"] == 1 and sorted(p.name for p in tmp_path.iterdir()) == ["c.pt"]
+
+
+class _Evil:
+    def __reduce__(self):
+        return (print, ("this would run on load",))
+
+
+def test_load_checkpoint_never_unpickles_arbitrary_objects(tmp_path, capsys):
+    from snnlib.train import CheckpointError
+
+    path = tmp_path / "c.pt"
+    torch.save({"x": _Evil()}, path)
+    with pytest.raises(CheckpointError, match="objects other than tensors"):
+        load_checkpoint(path)
+    assert "this would run" not in capsys.readouterr().out
+
+
+def test_momentum_steps_equal_torch_sgd():
+    X, y = toy(n=64)
+    torch.manual_seed(1)
+    ours = build_model("SNN", 12, 3, 2, 8)
+    torch.manual_seed(1)
+    ref = build_model("SNN", 12, 3, 2, 8)
+    train_networks(ModuleStack([ours]), [0.1], X, y, cfg(epochs=1, batch_size=32, momentum=0.9, stack=False))
+    opt = torch.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
+    perm = epoch_permutation(64, 0, 0)
+    for s in (0, 32):
+        opt.zero_grad()
+        F.cross_entropy(ref(X[perm[s:s + 32]]), y[perm[s:s + 32]]).backward()
+        opt.step()
+    for a, b in zip(ours.parameters(), ref.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_member_that_blows_up_in_the_last_step_is_marked_by_the_final_log():
+    X, y = toy(n=32)
+    torch.manual_seed(0)
+    res = train_networks(ModuleStack([build_model("SNN", 12, 3, 1, 4)]), [1e308], X, y, cfg(epochs=1))
+    assert not math.isfinite(res.loss[0][-1]) and res.diverged_epoch[0] == 1
+
+
+def test_a_trailing_single_sample_batch_is_skipped_even_without_drop_last():
+    X, y = toy()  # 300 samples with batch 299: one sample left, which BatchNorm cannot normalise
+    m = _BatchSizes()
+    train_networks(ModuleStack([m]), [0.01], X, y, cfg(epochs=1, batch_size=299))
+    assert m.seen == [299]
+
+
+def test_the_training_mode_log_leaves_batchnorm_buffers_untouched():
+    from snnlib.train import _evaluate
+
+    X, y = toy()
+    torch.manual_seed(0)
+    net = StackedMLP.from_models([build_model("BatchNorm", 12, 3, 2, 16)])
+    before = {k: v.clone() for k, v in net.named_buffers()}
+    _evaluate(net, X, y, 32, True, True, torch.device("cpu"), True)
+    after = dict(net.named_buffers())
+    assert before and all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_checkpoints_of_sweeps_that_differ_only_in_momentum_are_kept_apart(tmp_path):
+    X, y = toy()
+    members = [Member("SNN", 2, 16, seed=1, lr=0.05)]
+    for momentum in (0.0, 0.9):
+        train_sweep(members, _ds(X, y), cfg(epochs=2, checkpoint_every=1, momentum=momentum), checkpoint_dir=tmp_path)
+    assert len(list(tmp_path.glob("sweep-*.pt"))) == 2
+
+
+def test_resume_is_exact_for_dropout_members_and_members_that_diverged_before_the_checkpoint(tmp_path):
+    """The random state (alpha dropout masks) and the alive mask must be restored on resume."""
+    X, y = toy()
+    members = [Member("SNN", 2, 16, seed=1, lr=0.05, dropout=0.05), Member("SNN", 2, 16, seed=2, lr=1e4)]
+    straight = train_sweep(members, _ds(X, y), cfg(epochs=4))
+    assert straight[1]["diverged_epoch"] == 1 and straight[0]["diverged_epoch"] is None
+    train_sweep(members, _ds(X, y), cfg(epochs=2, checkpoint_every=2), checkpoint_dir=tmp_path)
+    resumed = train_sweep(members, _ds(X, y), cfg(epochs=4, checkpoint_every=2), checkpoint_dir=tmp_path)
+    for a, b in zip(resumed, straight):
+        np.testing.assert_array_equal(a["loss"], b["loss"])  # NaN where diverged, equal elsewhere
+        assert a["diverged_epoch"] == b["diverged_epoch"]
+    assert [(s["first_epoch"], s["last_epoch"]) for s in resumed[0]["segments"]] == [(0, 2), (2, 4)]
