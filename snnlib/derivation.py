@@ -241,6 +241,11 @@ def stability_scan(nu_tau: Any, mu_omega: float = 0.0, dps: int = 50) -> dict[st
     import mpmath
     from scipy.special import erfc
 
+    from ._validate import check_finite, check_int, check_positive
+
+    check_int("dps", dps, 20, "decimal digits of the mpmath reference (enough to judge float64)")
+    check_positive("nu_tau", nu_tau, "variance of the net input")
+    check_finite("mu_omega", mu_omega, "mean of the net input")
     s2 = np.atleast_1d(np.asarray(nu_tau, dtype=float))
     out = {k: np.full(s2.shape, np.nan) for k in ("term_textbook", "term_erfcx", "nu_textbook", "nu_snnlib")}
     m = float(mu_omega)

@@ -148,6 +148,8 @@ def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
         with os.fdopen(fd, "w") as fh:
             json.dump(_json_safe(obj), fh, indent=1, allow_nan=False)
             fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before it replaces the old file (a crash leaves one or the other)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

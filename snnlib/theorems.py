@@ -474,7 +474,14 @@ def grid_axes(domain: Domain = LEMMA12_DOMAIN, coarsen: float = 1.0) -> list[np.
 def mean_value_slack(spacing: tuple[float, ...], derivative_bounds: tuple[float, ...] | None = None) -> float:
     """Lemma 11's slack Σ_i c_i Δ_i with derivative bounds c (default Lemma 10's; 0.008747 on the paper's grid,
     Eq. 108)."""
+    from ._validate import check_nonnegative
+
     bounds = LEMMA10_DERIVATIVE_BOUNDS if derivative_bounds is None else derivative_bounds
+    if len(spacing) != 4 or len(bounds) != 4:
+        raise ValueError(f"spacing and derivative_bounds must have 4 entries (mu, omega, nu, tau), got "
+                         f"{len(spacing)} and {len(bounds)}")
+    check_nonnegative("spacing", spacing, "grid spacing per variable")
+    check_nonnegative("derivative_bounds", bounds, "bounds of |dS/dx| per variable")
     return float(sum(c * d for c, d in zip(bounds, spacing)))
 
 

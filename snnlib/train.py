@@ -359,6 +359,8 @@ def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> None:
         os.fchmod(fd, RESULT_FILE_MODE)  # mkstemp makes 0600; a checkpoint is as shareable as the results beside it
         os.close(fd)
         torch.save(payload, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())  # on disk before it replaces the previous checkpoint
         os.replace(tmp, path)
     except (OSError, RuntimeError) as exc:  # torch reports a full disk as a RuntimeError ("unexpected pos")
         try:

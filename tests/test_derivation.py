@@ -129,3 +129,10 @@ def test_clt_distance_rejects_bad_arguments(kwargs: dict) -> None:
 def test_vector_field_rejects_non_positive_variance() -> None:
     with pytest.raises(ValueError, match="nu_grid"):
         d.vector_field([0.0], [0.0, 1.0])
+
+
+@pytest.mark.parametrize("kwargs, match", [({"dps": 0}, "dps"), ({"nu_tau": [0.0]}, "nu_tau"),
+                                           ({"mu_omega": float("nan")}, "mu_omega")])
+def test_stability_scan_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        d.stability_scan(**{"nu_tau": [1.0], **kwargs})

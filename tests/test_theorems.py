@@ -300,3 +300,9 @@ def test_a_box_whose_bound_is_nan_is_never_counted_as_proven(monkeypatch):
     monkeypatch.setattr(T, "enclose_box", nan_on_first_box)
     cert = T.certify(T.CLAIMS[2], max_boxes=200)  # certified in a few hundred boxes with sound bounds
     assert not cert.certified
+
+
+@pytest.mark.parametrize("spacing, match", [((-1, 0.1, 0.1, 0.1), "spacing"), ((0.1, 0.1, 0.1), "4 entries")])
+def test_mean_value_slack_rejects_bad_spacings(spacing, match):
+    with pytest.raises(ValueError, match=match):
+        T.mean_value_slack(spacing)
