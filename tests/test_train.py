@@ -581,3 +581,20 @@ def test_resume_is_exact_for_dropout_members_and_members_that_diverged_before_th
         np.testing.assert_array_equal(a["loss"], b["loss"])  # NaN where diverged, equal elsewhere
         assert a["diverged_epoch"] == b["diverged_epoch"]
     assert [(s["first_epoch"], s["last_epoch"]) for s in resumed[0]["segments"]] == [(0, 2), (2, 4)]
+
+
+def test_resuming_with_other_code_warns_and_records_both_versions(tmp_path, monkeypatch):
+    from snnlib import train
+
+    X, y = toy()
+    members = [Member("SNN", 2, 16, seed=1, lr=0.05)]
+    monkeypatch.setattr(train, "_code_version", lambda: "aaaa111")
+    train_sweep(members, _ds(X, y), cfg(epochs=2, checkpoint_every=1), checkpoint_dir=tmp_path)
+    monkeypatch.setattr(train, "_code_version", lambda: "bbbb222-dirty")
+    with pytest.warns(RuntimeWarning, match=r"epochs up to 2 were trained by commit aaaa111 .* the rest is trained "
+                                            r"by commit bbbb222-dirty"):
+        rec = train_sweep(members, _ds(X, y), cfg(epochs=3, checkpoint_every=1), checkpoint_dir=tmp_path)[0]
+    assert [(s["first_epoch"], s["last_epoch"], s["git_commit"]) for s in rec["segments"]] == [
+        (0, 2, "aaaa111"), (2, 3, "bbbb222-dirty")]
+    again = train_sweep(members, _ds(X, y), cfg(epochs=3, checkpoint_every=1), checkpoint_dir=tmp_path)[0]
+    assert again["segments"] == rec["segments"] and again["loss"] == rec["loss"]  # a finished run adds nothing
