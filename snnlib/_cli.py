@@ -35,20 +35,26 @@ class Interruption:
         return 143 if self.signal == "SIGTERM" else 130
 
 
+#: The :class:`Interruption` objects of the blocks now open (nested blocks all learn of a SIGTERM).
+_OPEN: list[Interruption] = []
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    for seen in _OPEN:
+        seen.signal = "SIGTERM"
+    raise KeyboardInterrupt("SIGTERM")
+
+
 @contextlib.contextmanager
 def interruptible() -> Iterator[Interruption]:
     """Turn SIGTERM into :class:`KeyboardInterrupt` inside the block (main thread only; elsewhere a no-op)."""
     seen = Interruption()
-
-    def on_term(signum: int, frame: Any) -> None:
-        seen.signal = "SIGTERM"
-        raise KeyboardInterrupt("SIGTERM")
-
     try:
-        previous = signal.signal(signal.SIGTERM, on_term)
+        previous = signal.signal(signal.SIGTERM, _on_term)
     except ValueError:  # not the main thread (e.g. called from a notebook worker thread)
         yield seen
         return
+    _OPEN.append(seen)
     try:
         yield seen
     except KeyboardInterrupt:
@@ -56,6 +62,7 @@ def interruptible() -> Iterator[Interruption]:
             seen.signal = "SIGINT"
         raise
     finally:
+        _OPEN.remove(seen)
         signal.signal(signal.SIGTERM, previous)
 
 

@@ -335,10 +335,10 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
         raise _unavailable(remote.fname, f"{local} is a folder; the published file is expected there")
     if local.exists():
         return verify_sha256(local, expected, source)
+    hint = ""
     if remote.fname.endswith(".gz") and (folder / remote.fname[:-3]).is_file():
-        raise _unavailable(remote.fname, f"found the uncompressed {remote.fname[:-3]} in {folder}, but snnlib "
-                                         f"verifies the published compressed file (its SHA-256 is {source}): put "
-                                         f"{remote.fname} from {remote.url} beside it")
+        hint = (f"; found the uncompressed {remote.fname[:-3]} in {folder}, but snnlib verifies the published "
+                f"compressed file: put {remote.fname} from {remote.url} beside it")
     created = _missing_ancestors(folder)
     try:
         path = pooch.retrieve(remote.url, known_hash=f"sha256:{expected}", fname=remote.fname, path=folder,
@@ -348,7 +348,8 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
         raise _unavailable(remote.fname, f"downloaded file failed its SHA-256 check ({exc})") from exc
     except Exception as exc:  # offline, DNS, HTTP errors from requests
         _remove_empty(created)
-        raise _unavailable(remote.fname, f"download from {remote.url} failed ({type(exc).__name__}: {exc})") from exc
+        raise _unavailable(remote.fname, f"download from {remote.url} failed ({type(exc).__name__}: {exc}){hint}") \
+            from exc
     return verify_sha256(path, expected, source)
 
 
@@ -393,8 +394,9 @@ def load_mnist(root: str | os.PathLike | None = None, val_fraction: float = 0.0,
         name = paths[f"{part}_images"].name
         if images.ndim != 3 or images.shape[1:] != (28, 28):
             raise _unavailable(name, f"MNIST images are 28 x 28, got shape {images.shape}")
-        if labels.ndim != 1 or len(labels) != len(images):
-            raise _unavailable(paths[f"{part}_labels"].name, f"{len(labels)} labels for {len(images)} images")
+        if labels.ndim != 1 or labels.size != len(images):
+            raise _unavailable(paths[f"{part}_labels"].name, f"labels of shape {labels.shape} for {len(images)} "
+                                                             "images")
         if labels.size and not 0 <= labels.min() <= labels.max() <= 9:
             raise _unavailable(paths[f"{part}_labels"].name, f"MNIST labels are 0..9, got {labels.min()}.."
                                                              f"{labels.max()}")

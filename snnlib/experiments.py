@@ -58,6 +58,8 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     ``data_dir``: where MNIST/CIFAR-10 files are cached (default ``$SNNLIB_DATA`` or ``~/.cache/snnlib``); a
     missing or corrupt file raises :class:`snnlib.data.DatasetUnavailable`.
     """
+    import numpy as np
+
     from snnlib import data as snndata
     from snnlib._validate import check_int
     from snnlib.train import Member, TrainConfig, result_document, train_sweep
@@ -74,7 +76,8 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     if data_seed > 2**32 - 1:
         raise ValueError(f"data_seed (seed of the split and the mini-batch order) must be <= {2**32 - 1}, "
                          f"got {data_seed}")
-    if isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size < 2:
+    data_seed = int(data_seed)
+    if isinstance(batch_size, (int, np.integer)) and not isinstance(batch_size, bool) and batch_size < 2:
         raise ValueError(f"batch_size must be >= 2 (BatchNorm normalises over the samples of a batch), "
                          f"got {batch_size}")
     if checkpoint_every and checkpoint_dir is None:
@@ -301,9 +304,12 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             elif isinstance(exc, TrainingInterrupted) and exc.saved_epoch:
                 resume = (f"rerun the same command to resume from epoch {exc.saved_epoch} (checkpoint "
                           f"{exc.checkpoint})")
-            else:
+            elif isinstance(exc, TrainingInterrupted):
                 resume = (f"interrupted before this run's first checkpoint (every {checkpoint_every} epochs): a "
                           "rerun starts over")
+            else:  # while loading data or building the networks: this sweep's checkpoint is not known yet
+                resume = (f"interrupted before training began; a rerun resumes from this sweep's checkpoint in "
+                          f"{out / 'checkpoints'} if an earlier run left one")
             sys.stderr.write(f"{parser.prog}: {how}; {resume}\n")
             return interruption.exit_status
         except (MemoryError, RuntimeError) as exc:

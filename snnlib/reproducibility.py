@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -118,21 +119,24 @@ def check_writable(path: str | os.PathLike, what: str = "--out") -> Path:
         raise ValueError(f"{what} must be a file path, got the folder {path}")
     missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"{what} cannot be written: cannot create the folder {path.parent} "
-                         f"({exc.strerror or exc})") from None
-    try:
-        with tempfile.TemporaryFile(dir=path.parent):
-            pass
-    except OSError as exc:
-        raise ValueError(f"{what} cannot be written: cannot create a file in {path.parent} "
-                         f"({exc.strerror or exc})") from None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"{what} cannot be written: cannot create the folder {path.parent} "
+                             f"({exc.strerror or exc})") from None
+        try:
+            with tempfile.TemporaryFile(dir=path.parent):
+                pass
+        except OSError as exc:
+            raise ValueError(f"{what} cannot be written: cannot create a file in {path.parent} "
+                             f"({exc.strerror or exc})") from None
     finally:
-        for folder in missing:  # deepest first
+        for folder in missing:  # deepest first; those never made are skipped
             try:
                 folder.rmdir()
-            except OSError:
+            except OSError as exc:
+                if exc.errno in (errno.ENOENT, errno.ENAMETOOLONG):
+                    continue
                 break
     return path
 

@@ -554,6 +554,7 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
     for name, value in (("datasets", datasets), ("methods", methods), ("seeds", seeds)):
         if isinstance(value, (str, bytes)):
             raise ValueError(f"{name} must be a list, got the string {value!r} (write [{value!r}])")
+    seeds = list(seeds)  # an iterator must survive the checks
     bad_seeds = [s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer))]
     if bad_seeds:
         raise ValueError(f"seeds must be integers, got {bad_seeds}")

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -200,8 +201,9 @@ class TrainConfig:
         for name, low in (("epochs", 1), ("batch_size", 1), ("eval_batch_size", 1), ("checkpoint_every", 0),
                           ("data_seed", 0)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+            object.__setattr__(self, name, int(value))  # numpy integers become ints (JSON, fingerprints)
         if not 0.0 <= self.momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
 
@@ -387,15 +389,24 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     :class:`CheckpointError` naming it (it is not used; delete it to start over).
     """
     import pickle
+    import zipfile
+
+    from snnlib._validate import is_out_of_memory
 
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise
-    except pickle.UnpicklingError:
-        cause = "it holds objects other than tensors and plain data, so it is not loaded (it could run code)"
+    except OSError as exc:  # the file system's problem (permissions, I/O), not the file's: no advice to delete
+        raise CheckpointError(f"checkpoint {path} cannot be read ({exc.strerror or exc})") from exc
+    except pickle.UnpicklingError:  # its text advises unsafe loading: not repeated
+        if zipfile.is_zipfile(path):  # a well-formed torch file that asks for arbitrary classes
+            cause = "it holds objects other than tensors and plain data, so it is not loaded (it could run code)"
+        else:
+            cause = "the file is corrupt or not a torch checkpoint (UnpicklingError)"
     except Exception as exc:  # noqa: BLE001 - torch raises RuntimeError, EOFError, ValueError... for bad files
-        cause = f"{type(exc).__name__}: {_first_line(exc)}"
+        if isinstance(exc, MemoryError) or is_out_of_memory(exc):
+            raise
+        cause = (f"the file is corrupt or not a torch checkpoint ({type(exc).__name__}"
+                 f"{': ' + _first_line(exc) if _first_line(exc) else ''})")
     else:
         if isinstance(state, dict) and CHECKPOINT_KEYS <= set(state):
             return state
@@ -649,39 +660,39 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
                           "list both", RuntimeWarning, stacklevel=3)
         result.segments.append(segment)
     saved_epoch = start_epoch if start_epoch else None
-    epoch_t = torch.zeros((), dtype=torch.long, device=device)
-    step = make_step(net, opt, alive, div_epoch, epoch_t, config.compile, config.compile_mode)
-    own_graphs = config.compile and config.compile_mode in ("reduce-overhead", "max-autotune")
-    graph = _GraphedStep(step, X, y, config.batch_size, device) if (
-        config.cuda_graph and device.type == "cuda" and on_device and not own_graphs) else None
-    log_graph: dict[str, Any] = {}
-
-    def log(epoch: int) -> None:
-        loss, acc = _evaluate(net, X, y, config.eval_batch_size, True, on_device, device, config.drop_last,
-                              log_graph if graph is not None else None)
-        rows = [loss, acc]
-        if has_val:
-            rows += list(_evaluate(net, X_val, y_val, config.eval_batch_size, False, val_on_device, device))
-        host = torch.stack([r.float() for r in rows] + [alive.float(), div_epoch.float()]).cpu().tolist()
-        for j in range(k):
-            result.loss[j].append(host[0][j])
-            result.accuracy[j].append(host[1][j])
-            if has_val:
-                result.val_loss[j].append(host[2][j])
-                result.val_accuracy[j].append(host[3][j])
-            if result.diverged_epoch[j] is None:
-                if host[-1][j] >= 0:
-                    result.diverged_epoch[j] = int(host[-1][j])
-                elif not math.isfinite(host[0][j]):
-                    result.diverged_epoch[j] = epoch
-                    alive[j] = False
-
     bar = None
-    if config.progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=config.epochs, initial=start_epoch, desc=desc, leave=False)
     try:
+        epoch_t = torch.zeros((), dtype=torch.long, device=device)
+        step = make_step(net, opt, alive, div_epoch, epoch_t, config.compile, config.compile_mode)
+        own_graphs = config.compile and config.compile_mode in ("reduce-overhead", "max-autotune")
+        graph = _GraphedStep(step, X, y, config.batch_size, device) if (
+            config.cuda_graph and device.type == "cuda" and on_device and not own_graphs) else None
+        log_graph: dict[str, Any] = {}
+
+        def log(epoch: int) -> None:
+            loss, acc = _evaluate(net, X, y, config.eval_batch_size, True, on_device, device, config.drop_last,
+                                  log_graph if graph is not None else None)
+            rows = [loss, acc]
+            if has_val:
+                rows += list(_evaluate(net, X_val, y_val, config.eval_batch_size, False, val_on_device, device))
+            host = torch.stack([r.float() for r in rows] + [alive.float(), div_epoch.float()]).cpu().tolist()
+            for j in range(k):
+                result.loss[j].append(host[0][j])
+                result.accuracy[j].append(host[1][j])
+                if has_val:
+                    result.val_loss[j].append(host[2][j])
+                    result.val_accuracy[j].append(host[3][j])
+                if result.diverged_epoch[j] is None:
+                    if host[-1][j] >= 0:
+                        result.diverged_epoch[j] = int(host[-1][j])
+                    elif not math.isfinite(host[0][j]):
+                        result.diverged_epoch[j] = epoch
+                        alive[j] = False
+
+        if config.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=config.epochs, initial=start_epoch, desc=desc, leave=False)
         for epoch in range(start_epoch, config.epochs):
             t0 = time.perf_counter()
             log(epoch)
@@ -715,16 +726,16 @@ def _train_networks(net: nn.Module, lrs: Sequence[float], X: Any, y: Any, config
                 saved_epoch = epoch + 1
             if callback is not None:
                 callback(epoch + 1, result)
-    except KeyboardInterrupt as exc:
+        if bar is not None:
+            bar.close()
+        if len(result.loss[0]) == config.epochs:
+            log(config.epochs)
+        return result
+    except KeyboardInterrupt as exc:  # setup, epochs or the final log: say where a rerun resumes
         if bar is not None:
             bar.close()
         raise TrainingInterrupted(None if checkpoint_path is None or not config.checkpoint_every
                                   else Path(checkpoint_path), saved_epoch, result.epochs_run) from exc
-    if bar is not None:
-        bar.close()
-    if len(result.loss[0]) == config.epochs:
-        log(config.epochs)
-    return result
 
 
 def build_networks(members: Sequence[Member], n_in: int, n_out: int,

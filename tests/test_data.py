@@ -6,6 +6,7 @@ import io
 import struct
 import tarfile
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -287,10 +288,6 @@ def test_digest_variables_are_trimmed_validated_and_named_on_a_mismatch(tmp_path
 
 
 def test_local_layout_problems_are_named(tmp_path, monkeypatch):
-    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"uncompressed")
-    with pytest.raises(DatasetUnavailable, match=r"found the uncompressed train-images-idx3-ubyte in .*put "
-                                                  r"train-images-idx3-ubyte\.gz"):
-        data.fetch("mnist_train_images", root=tmp_path)
     (tmp_path / "t10k-labels-idx1-ubyte.gz").mkdir()
     with pytest.raises(DatasetUnavailable, match="is a folder"):
         data.fetch("mnist_test_labels", root=tmp_path)
@@ -338,3 +335,27 @@ def test_cifar_label_ten_and_off_by_one_digests_and_fold_indices_are_refused(tmp
     (folder / "conxuntos.dat").write_text("0 1\n2 4\n")  # row 4 does not exist (4 rows: 0..3)
     with pytest.raises(ValueError, match="conxuntos.dat names rows \\[4\\]"):
         data.load_uci_folder(folder)
+
+
+def test_an_uncompressed_copy_does_not_stop_the_download_and_is_named_if_it_fails(tmp_path, monkeypatch):
+    import pooch
+
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(b"uncompressed")
+    payload = gzip.compress(idx_bytes(np.array([1, 2])))
+    monkeypatch.setitem(data.REMOTES, "mnist_test_labels", data.Remote("t10k-labels-idx1-ubyte.gz", "http://x/y.gz",
+                                                                       hashlib.sha256(payload).hexdigest()))
+
+    def download(url, known_hash, fname, path, progressbar):
+        (Path(path) / fname).write_bytes(payload)
+        return str(Path(path) / fname)
+
+    monkeypatch.setattr(pooch, "retrieve", download)
+    assert data.read_idx(data.fetch("mnist_test_labels", root=tmp_path)).tolist() == [1, 2]
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("network is unreachable")
+
+    monkeypatch.setattr(pooch, "retrieve", offline)
+    with pytest.raises(DatasetUnavailable, match="unreachable.*found the uncompressed t10k-labels-idx1-ubyte"):
+        data.fetch("mnist_test_labels", root=tmp_path)

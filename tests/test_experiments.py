@@ -129,7 +129,7 @@ def test_figure1_cli_runs_the_mnist_protocol_on_local_files(tmp_path, monkeypatc
 
 @pytest.mark.parametrize("damage, says", [
     (lambda p: p.write_bytes(p.read_bytes()[:30]), "cannot be read as an IDX file"),
-    ("labels", "labels for"), ("label 200", "MNIST labels are 0..9")])
+    ("labels", "labels of shape (39,) for 40 images"), ("label 200", "MNIST labels are 0..9")])
 def test_figure1_cli_names_a_verified_but_malformed_file_in_one_line(tmp_path, monkeypatch, capsys, damage, says):
     import gzip
     import struct
@@ -407,3 +407,36 @@ def test_plot_figure1_draws_each_network_and_marks_divergence():
     marker = ax.get_lines()[1]
     assert marker.get_marker() == "x" and list(marker.get_xdata()) == [1] and list(marker.get_ydata()) == [1.0]
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch"
+
+
+def test_figure1_interrupted_in_the_final_log_or_before_training_says_how_to_resume(tmp_path, monkeypatch, capsys):
+    from snnlib import data, train
+
+    argv = ["figure1", "--depths", "2", "--epochs", "2", "--checkpoint-every", "1", "--out", str(tmp_path),
+            "--no-progress", "--device", "cpu"]
+    real_evaluate, calls = train._evaluate, []
+
+    def interrupt_final_log(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # epochs 0 and 1 logged, then the final log after the last checkpoint
+            raise KeyboardInterrupt
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(train, "_evaluate", interrupt_final_log)
+    assert experiments.main(argv) == 130
+    assert "resume from epoch 2" in capsys.readouterr().err
+    monkeypatch.undo()
+
+    def interrupt_loading(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(data, "load", interrupt_loading)
+    assert experiments.main(argv) == 130
+    assert "interrupted before training began; a rerun resumes from this sweep's checkpoint" in capsys.readouterr().err
+
+
+def test_run_figure1_accepts_numpy_batch_size_and_data_seed():
+    doc = experiments.run_figure1("digits", depths=(2,), epochs=np.int64(1), batch_size=np.int64(64),
+                                  data_seed=np.int64(3), progress=False, device="cpu")
+    assert doc["config"]["batch_size"] == 64 and doc["config"]["data_seed"] == 3 and doc["config"]["epochs"] == 1
+    json.dumps(doc["config"])  # plain ints: the result file can be written

@@ -80,3 +80,23 @@ def test_a_failed_json_write_leaves_the_previous_file_intact(tmp_path):
     with pytest.raises(TypeError):
         R.write_json_atomic(path, {"a": 2, "b": object()})  # fails half-way through the dump
     assert json.loads(path.read_text()) == {"a": 1} and os.listdir(tmp_path) == ["r.json"]
+
+
+def test_a_check_that_fails_half_way_leaves_no_folders(tmp_path):
+    with pytest.raises(ValueError, match="cannot create the folder"):
+        R.check_writable(tmp_path / "a" / "b" / ("x" * 300) / "r.json")  # the third name is too long
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_nested_interruptible_blocks_all_learn_of_a_sigterm():
+    import os
+    import signal
+
+    from snnlib._cli import interruptible
+
+    with pytest.raises(KeyboardInterrupt):
+        with interruptible() as outer:
+            with interruptible() as inner:
+                os.kill(os.getpid(), signal.SIGTERM)
+    assert (outer.signal, outer.exit_status, inner.signal) == ("SIGTERM", 143, "SIGTERM")
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

@@ -444,3 +444,9 @@ def test_validation_share_and_auc_inputs_are_checked_and_diverged_auc_scores_as_
     with pytest.raises(ValueError, match="both classes"):
         tabular.score(np.array([1, 1]), np.array([[0.2, 0.8], [0.4, 0.6]]), "auc")
     assert tabular.score(np.array([0, 1, 1, 0]), np.zeros((4, 2)), "auc") == 0.5  # constant scores: chance
+
+
+def test_run_sweep_takes_seeds_from_an_iterator():
+    res = tabular.run_sweep(["iris"], ["LogReg"], seeds=(s for s in [0, 1]), config=TINY, engine="serial",
+                            progress=False)
+    assert sorted(r["seed"] for r in res["runs"]) == [0, 1]

@@ -598,3 +598,37 @@ def test_resuming_with_other_code_warns_and_records_both_versions(tmp_path, monk
         (0, 2, "aaaa111"), (2, 3, "bbbb222-dirty")]
     again = train_sweep(members, _ds(X, y), cfg(epochs=3, checkpoint_every=1), checkpoint_dir=tmp_path)[0]
     assert again["segments"] == rec["segments"] and again["loss"] == rec["loss"]  # a finished run adds nothing
+
+
+@pytest.mark.parametrize("content, says, deletes", [
+    (b"", "corrupt or not a torch checkpoint (EOFError", True),
+    (__import__("pickle").dumps([1, 2, 3], protocol=2), "corrupt or not a torch checkpoint", True),
+    ("permission", "cannot be read (Permission denied)", False)])
+def test_unreadable_checkpoints_are_described_by_their_real_cause(tmp_path, monkeypatch, content, says, deletes):
+    from snnlib import train
+
+    path = tmp_path / "c.pt"
+    if content == "permission":
+        path.write_bytes(b"x")
+
+        def denied(*args, **kwargs):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(torch, "load", denied)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(train.CheckpointError) as exc:
+        load_checkpoint(path)
+    assert says in str(exc.value) and ("Delete it" in str(exc.value)) == deletes
+    assert "could run code" not in str(exc.value)
+
+
+def test_running_out_of_memory_while_loading_a_checkpoint_is_not_blamed_on_the_file(tmp_path, monkeypatch):
+    (tmp_path / "c.pt").write_bytes(b"x")
+
+    def oom(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(torch, "load", oom)
+    with pytest.raises(MemoryError):
+        load_checkpoint(tmp_path / "c.pt")
