@@ -27,9 +27,10 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
+from snnlib._cli import device_and_output
 from snnlib._validate import is_out_of_memory
 from snnlib.models import build_model, count_params
-from snnlib.reproducibility import check_writable, write_json_atomic
+from snnlib.reproducibility import write_json_atomic
 from snnlib.train import (
     Member,
     TrainConfig,
@@ -162,12 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("depths", "variants"):
         if len(set(getattr(args, name))) != len(getattr(args, name)):
             parser.error(f"--{name} must be distinct, got {getattr(args, name)}")
-    try:
-        device = pick_device(args.device)
-        if args.json:
-            check_writable(args.json, "--json")
-    except ValueError as exc:
-        parser.error(str(exc))
+    device = device_and_output(parser, args.device, args.json)
     n = max(args.subset, args.baseline_subset)
     try:
         X, y = synthetic(n)

@@ -28,7 +28,8 @@ import torch
 from torch.autograd import DeviceType
 from torch.profiler import ProfilerActivity, profile
 
-from snnlib.reproducibility import check_writable, write_json_atomic
+from snnlib._cli import device_and_output
+from snnlib.reproducibility import write_json_atomic
 from snnlib.train import (
     MaskedSGD,
     Member,
@@ -36,7 +37,6 @@ from snnlib.train import (
     _GraphedStep,
     device_name,
     make_step,
-    pick_device,
     result_document,
     sweep_network,
     synchronize,
@@ -143,12 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     if any(d < 1 for d in args.depths) or len(set(args.depths)) != len(args.depths):
         parser.error(f"--depths must be distinct integers >= 1, got {args.depths}")
-    try:
-        device = pick_device(args.device)
-        if args.json:
-            check_writable(args.json, "--json")
-    except ValueError as exc:
-        parser.error(str(exc))
+    device = device_and_output(parser, args.device, args.json)
     on_cuda = device.type == "cuda"
     if on_cuda and args.warmup < _GraphedStep.WARMUP + 1:
         parser.error(f"--warmup must be >= {_GraphedStep.WARMUP + 1} on CUDA (graph warm-up and capture), "

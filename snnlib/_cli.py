@@ -30,6 +30,11 @@ class Interruption:
         self.signal: str | None = None
 
     @property
+    def how(self) -> str:
+        """How the run ended, for the one-line message: ``"interrupted"`` or ``"terminated (SIGTERM)"``."""
+        return "terminated (SIGTERM)" if self.signal == "SIGTERM" else "interrupted"
+
+    @property
     def exit_status(self) -> int:
         """128 + the signal number: 130 for Ctrl-C, 143 for SIGTERM."""
         return 143 if self.signal == "SIGTERM" else 130
@@ -89,6 +94,21 @@ def write_result(path: str | os.PathLike, doc: Any, prog: str) -> tuple[Path, bo
     if replacing:
         print(f"replaced the earlier {written}")
     return written, True
+
+
+def device_and_output(parser: Any, device: str, json_path: str | None) -> Any:
+    """The torch device named by ``--device``, after checking that ``--json`` (if given) can be written; a bad
+    value ends the command through ``parser.error`` (one line, exit status 2). Used by the benchmark scripts."""
+    from snnlib.reproducibility import check_writable
+    from snnlib.train import pick_device
+
+    try:
+        picked = pick_device(device)
+        if json_path:
+            check_writable(json_path, "--json")
+    except ValueError as exc:
+        parser.error(str(exc))
+    return picked
 
 
 class _StderrHandler(logging.StreamHandler):

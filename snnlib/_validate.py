@@ -34,6 +34,23 @@ def check_int(name: str, value: object, low: int, meaning: str) -> None:
         raise ValueError(f"{name} ({meaning}) must be an integer >= {low}, got {value!r}")
 
 
+def check_int_list(name: str, values: object, low: int, high: int | None, meaning: str) -> list[int]:
+    """``values`` as a list of distinct Python ints in [low, high]; ValueError naming ``name`` otherwise."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name} ({meaning}) must be a list of integers, got {values!r}")
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} ({meaning}) must list at least one value, got none")
+    top = "" if high is None else f" and <= {high}"
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low or (high is not None and v > high):
+            raise ValueError(f"{name} ({meaning}) must be integers >= {low}{top}, got {v!r}")
+    values = [int(v) for v in values]
+    if len(set(values)) != len(values):
+        raise ValueError(f"{name} must be distinct, got {values}")
+    return values
+
+
 def check_choice(name: str, value: object, allowed) -> None:
     """Raise ValueError unless ``value`` is one of ``allowed``."""
     if value not in allowed:

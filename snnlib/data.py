@@ -339,15 +339,17 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
     if remote.fname.endswith(".gz") and (folder / remote.fname[:-3]).is_file():
         hint = (f"; found the uncompressed {remote.fname[:-3]} in {folder}, but snnlib verifies the published "
                 f"compressed file: put {remote.fname} from {remote.url} beside it")
-    created = _missing_ancestors(folder)
+    from snnlib.reproducibility import missing_folders, remove_empty_folders
+
+    created = missing_folders(folder)
     try:
         path = pooch.retrieve(remote.url, known_hash=f"sha256:{expected}", fname=remote.fname, path=folder,
                               progressbar=True)
     except ValueError as exc:  # pooch: hash of the downloaded file does not match
-        _remove_empty(created)
+        remove_empty_folders(created)
         raise _unavailable(remote.fname, f"downloaded file failed its SHA-256 check ({exc})") from exc
     except Exception as exc:  # offline, DNS, HTTP errors from requests
-        _remove_empty(created)
+        remove_empty_folders(created)
         raise _unavailable(remote.fname, f"download from {remote.url} failed ({type(exc).__name__}: {exc}){hint}") \
             from exc
     return verify_sha256(path, expected, source)
@@ -360,25 +362,6 @@ def _parse(path: Path, what: str, reader: Any) -> Any:
         return reader(path)
     except (ValueError, OSError, EOFError, KeyError, tarfile.TarError, zipfile.BadZipFile, zlib.error) as exc:
         raise _unavailable(path.name, f"{path} cannot be read as {what} ({type(exc).__name__}: {exc})") from None
-
-
-def _missing_ancestors(folder: Path) -> list[Path]:
-    """``folder`` and those of its parents that do not exist yet, deepest first."""
-    missing = []
-    for candidate in (folder, *folder.parents):
-        if candidate.exists():
-            break
-        missing.append(candidate)
-    return missing
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    """Remove the folders a failed download created (deepest first), leaving any that are not empty."""
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
 
 
 # --------------------------------------------------------------------------------------------------- loaders

@@ -61,7 +61,7 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     import numpy as np
 
     from snnlib import data as snndata
-    from snnlib._validate import check_int
+    from snnlib._validate import check_int, check_int_list
     from snnlib.train import Member, TrainConfig, result_document, train_sweep
 
     if dataset not in FIGURE1_DEFAULTS:
@@ -70,8 +70,8 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     epochs = defaults["epochs"] if epochs is None else epochs
     lr = defaults["lr"] if lr is None else lr
     batch_size = defaults["batch_size"] if batch_size is None else batch_size
-    depths = _int_list("depths", depths, 1, None, "hidden layers")
-    seeds = _int_list("seeds", seeds, 0, 2**63 - 1, "initialisation seeds")
+    depths = check_int_list("depths", depths, 1, None, "hidden layers")
+    seeds = check_int_list("seeds", seeds, 0, 2**63 - 1, "initialisation seeds")
     check_int("data_seed", data_seed, 0, "seed of the split and the mini-batch order")
     if data_seed > 2**32 - 1:
         raise ValueError(f"data_seed (seed of the split and the mini-batch order) must be <= {2**32 - 1}, "
@@ -99,25 +99,6 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
                 "loss": "mean cross-entropy over the training set in full batch-size chunks (BatchNorm: statistics "
                         "of each chunk), before each epoch's updates, train mode"}
     return result_document("figure1", config, records, wall_time_s, extra={"protocol": protocol})
-
-
-def _int_list(name: str, values: Any, low: int, high: int | None, meaning: str) -> list[int]:
-    """``values`` as a list of distinct Python ints in [low, high]; ValueError naming ``name`` otherwise."""
-    import numpy as np
-
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise ValueError(f"{name} ({meaning}) must be a list of integers, got {values!r}")
-    values = list(values)
-    if not values:
-        raise ValueError(f"{name} ({meaning}) must list at least one value, got none")
-    top = "" if high is None else f" and <= {high}"
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low or (high is not None and v > high):
-            raise ValueError(f"{name} ({meaning}) must be integers >= {low}{top}, got {v!r}")
-    values = [int(v) for v in values]
-    if len(set(values)) != len(values):
-        raise ValueError(f"{name} must be distinct, got {values}")
-    return values
 
 
 def load_results(pattern: str = "results/figure1/*.json") -> list[dict[str, Any]]:
@@ -298,7 +279,6 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             sys.stderr.write(f"{parser.prog}: error: {exc}{hint}\n")
             return 1
         except KeyboardInterrupt as exc:
-            how = "terminated (SIGTERM)" if interruption.signal == "SIGTERM" else "interrupted"
             if not checkpoint_every:
                 resume = "no checkpoints were kept (--checkpoint-every 0)"
             elif isinstance(exc, TrainingInterrupted) and exc.saved_epoch:
@@ -310,7 +290,7 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             else:  # while loading data or building the networks: this sweep's checkpoint is not known yet
                 resume = (f"interrupted before training began; a rerun resumes from this sweep's checkpoint in "
                           f"{out / 'checkpoints'} if an earlier run left one")
-            sys.stderr.write(f"{parser.prog}: {how}; {resume}\n")
+            sys.stderr.write(f"{parser.prog}: {interruption.how}; {resume}\n")
             return interruption.exit_status
         except (MemoryError, RuntimeError) as exc:
             if not is_out_of_memory(exc):

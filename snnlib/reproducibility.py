@@ -107,6 +107,28 @@ def _umask_mode() -> int:
 RESULT_FILE_MODE = _umask_mode()
 
 
+def missing_folders(folder: str | os.PathLike) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first (to undo with
+    :func:`remove_empty_folders` if what needed them fails)."""
+    missing = []
+    for candidate in (Path(folder), *Path(folder).parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    return missing
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) as long as they are empty; those never made are skipped."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENAMETOOLONG):
+                continue
+            break
+
+
 def check_writable(path: str | os.PathLike, what: str = "--out") -> Path:
     """Prove that ``path``'s folder can be created and written, *before* a long run; ValueError naming ``what``
     otherwise (so hours of training are not lost to a bad output path at the end).
@@ -117,7 +139,7 @@ def check_writable(path: str | os.PathLike, what: str = "--out") -> Path:
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{what} must be a file path, got the folder {path}")
-    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    missing = missing_folders(path.parent)
     try:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,13 +153,7 @@ def check_writable(path: str | os.PathLike, what: str = "--out") -> Path:
             raise ValueError(f"{what} cannot be written: cannot create a file in {path.parent} "
                              f"({exc.strerror or exc})") from None
     finally:
-        for folder in missing:  # deepest first; those never made are skipped
-            try:
-                folder.rmdir()
-            except OSError as exc:
-                if exc.errno in (errno.ENOENT, errno.ENAMETOOLONG):
-                    continue
-                break
+        remove_empty_folders(missing)
     return path
 
 

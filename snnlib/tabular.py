@@ -765,14 +765,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as err:  # e.g. a Dask scheduler that cannot be reached
             parser.error(f"{type(err).__name__}: {err}".splitlines()[0])
         except KeyboardInterrupt:
-            how = "terminated (SIGTERM)" if interruption.signal == "SIGTERM" else "interrupted"
             if not args.checkpoint_dir:
                 saved = "nothing was saved (use --checkpoint-dir to keep finished tasks)"
             elif args.engine == "dask":  # Dask returns the tasks of a run together: none was saved yet
                 saved = f"the Dask engine saves tasks in {args.checkpoint_dir} only when a run completes"
             else:
                 saved = f"finished tasks are saved in {args.checkpoint_dir}; rerun the same command to resume"
-            sys.stderr.write(f"{parser.prog}: {how}; {saved}\n")
+            sys.stderr.write(f"{parser.prog}: {interruption.how}; {saved}\n")
             return interruption.exit_status
     path, ok = write_result(args.out, result, parser.prog)
     if "comparison" in result:

@@ -680,8 +680,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return _run(args, sys.argv[1:] if argv is None else list(argv), parser.prog)
         except KeyboardInterrupt:
-            how = "terminated (SIGTERM)" if interruption.signal == "SIGTERM" else "interrupted"
-            sys.stderr.write(f"python -m snnlib.theorems: {how}\n")
+            sys.stderr.write(f"python -m snnlib.theorems: {interruption.how}\n")
             return interruption.exit_status
         except (MemoryError, RuntimeError) as exc:
             from ._validate import is_out_of_memory
