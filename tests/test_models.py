@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from snnlib.models import FAMILIES, StackedMLP, build_model, count_params, hidden_widths
+from snnlib.models import FAMILIES, build_model, count_params, hidden_widths
 
 torch.set_num_threads(1)
 
@@ -66,31 +66,6 @@ def test_bad_arguments_name_the_parameter(kwargs, word):
 def test_alpha_dropout_only_for_snn():
     assert any(isinstance(m, nn.AlphaDropout) for m in build_model("SNN", 4, 2, 2, 8, dropout=0.1))
     assert not any(isinstance(m, nn.AlphaDropout) for m in build_model("MSRAinit", 4, 2, 2, 8, dropout=0.1))
-
-
-@pytest.mark.parametrize("shape", ["rectangular", "conic"])
-def test_stacked_forward_equals_separate_models(shape):
-    torch.manual_seed(1)
-    models = [build_model(f, 10, 3, 5, 32, shape) for f in ("SNN", "SNN", "MSRAinit", "BatchNorm")]
-    stack = StackedMLP.from_models(models)
-    x = torch.randn(64, 10)
-    with torch.no_grad():
-        expected = torch.stack([m(x) for m in models])
-        got = stack(x)
-    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
-    # BatchNorm running statistics were updated identically
-    bn = [m for m in models[3] if isinstance(m, nn.BatchNorm1d)][0]
-    assert stack.bn_start == 3 and stack.running_mean_0.shape == (1, 1, 32)  # BatchNorm state: BN members only
-    torch.testing.assert_close(stack.running_mean_0[0, 0], bn.running_mean)
-    back = stack.to_models()
-    torch.testing.assert_close(back[2][0].weight, models[2][0].weight)
-    torch.testing.assert_close(back[3][2].running_var, bn.running_var)
-    assert not StackedMLP(["SNN", "SNN"], 4, 2, [8]).bn_weight  # no BatchNorm member, no BatchNorm state
-
-
-def test_stack_rejects_non_contiguous_families():
-    with pytest.raises(ValueError, match="contiguous"):
-        StackedMLP(["SNN", "BatchNorm", "SNN"], 4, 2, [8])
 
 
 def test_resnet_bottleneck_narrows_the_middle_layer_and_highway_takes_dropout():
