@@ -255,6 +255,33 @@ def plot_figure1(doc: dict[str, Any], ax: Any = None, title: str | None = None) 
     return ax
 
 
+def plot_stack_layout(depths: Sequence[int] = (8, 16, 32), families: Sequence[str] = FIGURE1_FAMILIES,
+                      ax: Any = None) -> Any:
+    """Draw how :class:`snnlib.mlpstack.MLPStack` lays out the Figure 1 networks: one row per network in stack
+    order, one column per layer position, so the networks that one batched product serves are the filled cells of
+    a column. Chapter "Training deep networks: Figure 1"."""
+    from snnlib import plotting
+    from snnlib.mlpstack import MLPStack
+    from snnlib.models import build_model
+
+    stack = MLPStack([build_model(f, 2, 2, d, 2) for d in depths for f in families])
+    if ax is None:
+        _, ax = plotting.subplots(figsize=(6.4, 2.6))
+    for row in range(stack.k):
+        family, depth = stack.families[row], stack.depths[row]
+        ax.barh(row, depth, left=0, height=0.8, color=plotting.color(family), edgecolor="white", linewidth=0.5)
+        ax.text(depth + 0.4, row, "output", va="center", fontsize=9)
+    for p in stack.positions[1:]:
+        if p.lo != stack.positions[stack.positions.index(p) - 1].lo:
+            ax.axvline(stack.positions.index(p), color="black", lw=0.8, ls=":")
+    ax.set_yticks(range(stack.k), [f"{f} depth {d}" for f, d in zip(stack.families, stack.depths)])
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(depths) + 6)
+    ax.set_xlabel("layer position (one batched product per position and pass)")
+    ax.grid(False)
+    return ax
+
+
 def benchmark_rows(pattern: str = "results/*/bench_train*.json") -> list[dict[str, Any]]:
     """One row per method of every committed trainer benchmark (``benchmarks/bench_train.py`` JSON files).
 
