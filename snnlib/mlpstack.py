@@ -169,12 +169,9 @@ class MLPStack(nn.Module):
         return runs
 
     def _bn_range(self, p: _Position) -> tuple[int, int]:
-        """Local range of the BatchNorm members at position ``p`` (empty if none)."""
-        if self.right_family == "BatchNorm":
-            return p.split, p.hi - p.lo
-        if self.left_family == "BatchNorm":
-            return 0, p.split
-        return 0, 0
+        """Local range of the BatchNorm members at position ``p`` (empty if none). BatchNorm comes last in
+        :data:`FAST_FAMILIES`, so it is always the right family."""
+        return (p.split, p.hi - p.lo) if self.right_family == "BatchNorm" else (0, 0)
 
     def _buf(self, name: str, l: int) -> torch.Tensor:
         return getattr(self, f"{name}_{l}")
