@@ -481,3 +481,14 @@ def test_run_figure1_accepts_numpy_batch_size_and_data_seed():
                                   data_seed=np.int64(3), progress=False, device="cpu")
     assert doc["config"]["batch_size"] == 64 and doc["config"]["data_seed"] == 3 and doc["config"]["epochs"] == 1
     json.dumps(doc["config"])  # plain ints: the result file can be written
+
+
+def test_plot_stack_layout_draws_one_bar_per_network_in_palindrome_order():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = experiments.plot_stack_layout((8, 16, 32))
+    widths = [patch.get_width() for patch in ax.patches]
+    assert widths == [8, 16, 32, 32, 16, 8]  # SNN by ascending depth, then BatchNorm by descending depth
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "SNN depth 8"
+    assert len(ax.get_lines()) == 2  # the block narrows twice: after layer positions 8 and 16
