@@ -239,7 +239,7 @@ def plot_figure1(doc: dict[str, Any], ax: Any = None, title: str | None = None) 
         fam, depth = rec["member"]["family"], rec["member"]["depth"]
         loss = [float("nan") if v is None else v for v in rec["loss"]]
         ax.plot(range(len(loss)), loss, color=plotting.color(fam), linestyle=plotting.DEPTH_STYLES.get(depth, "-."),
-                label=f"{fam} Depth {depth}" if rec["member"]["seed"] == doc["protocol"]["seeds"][0] else None)
+                lw=1.2, label=f"{fam} Depth {depth}" if rec["member"]["seed"] == doc["protocol"]["seeds"][0] else None)
         diverged = summary[f"{rec['label']} seed {rec['member']['seed']}"]["diverged_epoch"]
         if diverged is not None and diverged > 0:  # mark where the loss became NaN/inf (the curve ends there)
             ax.plot(diverged - 1, loss[diverged - 1], marker="x", markersize=9, color=plotting.color(fam),
@@ -250,7 +250,7 @@ def plot_figure1(doc: dict[str, Any], ax: Any = None, title: str | None = None) 
     ax.set_ylabel("training loss (cross-entropy, nats)")
     ax.set_title(title or f"{doc['protocol']['dataset']}: lr {doc['protocol']['lr']:g}, "
                           f"batch {doc['config']['batch_size']}, width {doc['protocol']['width']}")
-    ax.legend(ncol=3, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15))
+    ax.legend(ncol=2, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return ax
 
 
