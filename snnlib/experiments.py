@@ -270,9 +270,9 @@ def plot_stack_layout(depths: Sequence[int] = (8, 16, 32), families: Sequence[st
         family, depth = stack.families[row], stack.depths[row]
         ax.barh(row, depth, left=0, height=0.8, color=plotting.color(family), edgecolor="white", linewidth=0.5)
         ax.text(depth + 0.4, row, "output", va="center", fontsize=9)
-    for p in stack.positions[1:]:
-        if p.lo != stack.positions[stack.positions.index(p) - 1].lo:
-            ax.axvline(stack.positions.index(p), color="black", lw=0.8, ls=":")
+    for l in range(1, len(stack.positions)):
+        if stack.positions[l].lo != stack.positions[l - 1].lo:  # some networks ended: the block narrows
+            ax.axvline(l, color="black", lw=0.8, ls=":")
     ax.set_yticks(range(stack.k), [f"{f} depth {d}" for f, d in zip(stack.families, stack.depths)])
     ax.invert_yaxis()
     ax.set_xlim(0, max(depths) + 6)
