@@ -318,6 +318,31 @@ def benchmark_rows(pattern: str = "results/*/bench_train*.json") -> list[dict[st
     return out
 
 
+def plot_benchmark_rows(rows: Sequence[dict[str, Any]], ax: Any = None) -> Any:
+    """Horizontal bars of the projected hours of the MNIST protocol, one per row of :func:`benchmark_rows` (log
+    scale): snnlib's trainer in the SNN colour, the plain loop in grey; each label names device, method, precision
+    and commit. Appendix "how fast the trainer is"."""
+    from snnlib import plotting
+
+    if ax is None:
+        _, ax = plotting.subplots(figsize=(6.4, 0.3 * len(rows) + 1.2))
+    labels = [f"{r['device'].replace('NVIDIA ', '')} · {r['method']}"
+              f"{'' if r['precision'] in r['method'] else ' ' + r['precision']} · {r['commit']}" for r in rows]
+    loop = [r["method"].startswith("PyTorch") for r in rows]
+    colors = {True: plotting.color("reference"), False: plotting.color("SNN")}
+    ax.barh(range(len(rows)), [r["projected_hours"] for r in rows], color=[colors[p] for p in loop])
+    import matplotlib.pyplot as plt
+
+    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=colors[p]) for p in (False, True)],
+              labels=["snnlib trainer", "plain PyTorch loop"], loc="upper center", bbox_to_anchor=(0.4, -0.22),
+              ncol=2)
+    ax.set_yticks(range(len(rows)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set(xlabel="hours for the protocol (log scale)")
+    return ax
+
+
 def protocol_budget(budget_s: float = 900.0, depths: Sequence[int] = (8, 16, 32), n_train: int = 50_000,
                     width: int = 784, n_classes: int = 10, epochs: int = 2000,
                     batch_size: int = 128) -> dict[str, float]:

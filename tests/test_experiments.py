@@ -492,3 +492,17 @@ def test_plot_stack_layout_draws_one_bar_per_network_in_palindrome_order():
     assert widths == [8, 16, 32, 32, 16, 8]  # SNN by ascending depth, then BatchNorm by descending depth
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "SNN depth 8"
     assert len(ax.get_lines()) == 2  # the block narrows twice: after layer positions 8 and 16
+
+
+def test_plot_benchmark_rows_draws_one_bar_per_row_with_its_label(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rows = [{"device": "NVIDIA H200", "method": "snnlib tf32", "precision": "tf32", "commit": "abc",
+             "projected_hours": 0.5},
+            {"device": "cpu", "method": "PyTorch tutorial loop", "precision": "fp32", "commit": "def",
+             "projected_hours": 90.0}]
+    ax = experiments.plot_benchmark_rows(rows)
+    assert [p.get_width() for p in ax.patches] == [0.5, 90.0] and ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["H200 · snnlib tf32 · abc",
+                                                            "cpu · PyTorch tutorial loop fp32 · def"]
