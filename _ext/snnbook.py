@@ -1,4 +1,5 @@
-"""Local Sphinx extension of the book: safe docstrings for the API reference, and no duplicated page scripts.
+"""Local Sphinx extension of the book: safe docstrings for the API reference, no duplicated page scripts,
+author-year labels in the bibliography, and words instead of emoji in the execution report.
 
 **Docstrings** (chapters/api.md).
 snnlib's docstrings are written for ``help()``: they use ``|x|`` for absolute values and end bullet lists without
@@ -11,11 +12,25 @@ a blank line. In reST the first is a substitution reference and the second a war
 **Scripts.** sphinx-thebe 0.3.1 registers its inline configuration script (``const THEBE_JS_URL = ...``) twice
 under Sphinx 7.4, so every page threw "Identifier 'THEBE_JS_URL' has already been declared" in the browser
 (caught by tests/test_browser.py). Identical script entries are dropped from each page's context.
+
+**Bibliography.** The text cites author-year ("Klambauer et al., 2017", ``bibtex_reference_style``); the list on
+the bibliography page used pybtex's alpha labels ("[KUMH17]"), which match nothing in the text. The style
+``snnbook_authoryear`` (``bibtex_default_style`` in ``_config.yml``) formats entries as ``unsrt`` does, sorted by
+author and year, under labels like "Klambauer et al., 2017".
+
+**Execution report.** myst-nb's ``nb-exec-table`` marks a notebook's status with the emoji ✅ / ❌, which show as
+empty boxes where no emoji font is installed; they become the words "ran" and "failed".
 """
 
 from __future__ import annotations
 
 import re
+
+from docutils import nodes
+from pybtex.plugin import register_plugin
+from pybtex.richtext import Text
+from pybtex.style.formatting.unsrt import Style as _UnsrtStyle
+from pybtex.style.labels import BaseLabelStyle
 
 _BULLET = re.compile(r"^\s*[-*+] ")
 
@@ -61,7 +76,51 @@ def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     scripts[:] = unique
 
 
+def _plain(latex: str) -> str:
+    """A BibTeX name as plain text (a LaTeX accent such as ``{\\"u}`` becomes ``ü``)."""
+    return Text.from_latex(latex).render_as("text")
+
+
+class AuthorYearLabels(BaseLabelStyle):
+    """Labels "Last, 2017", "Last and Other, 2017" or "Last et al., 2017"; a repeated label gets a, b, ..."""
+
+    def format_labels(self, sorted_entries):
+        labels = []
+        for entry in sorted_entries:
+            persons = entry.persons.get("author") or entry.persons.get("editor") or []
+            last = [_plain(" ".join(p.last_names)) for p in persons]
+            names = (last[0] if len(last) == 1 else f"{last[0]} and {last[1]}" if len(last) == 2
+                     else f"{last[0]} et al." if last else entry.fields.get("title", entry.key))
+            labels.append(f"{names}, {entry.fields.get('year', 'n.d.')}")
+        for label in labels:
+            same = [i for i, other in enumerate(labels) if other == label]
+            if len(same) > 1:
+                for n, i in enumerate(same):
+                    labels[i] = f"{label}{chr(ord('a') + n)}"
+        yield from labels
+
+
+class AuthorYearStyle(_UnsrtStyle):
+    default_label_style = "snnbook_authoryear"
+    default_sorting_style = "author_year_title"
+
+
+register_plugin("pybtex.style.labels", "snnbook_authoryear", AuthorYearLabels)
+register_plugin("pybtex.style.formatting", "snnbook_authoryear", AuthorYearStyle)
+
+_STATUS_WORDS = {"\u2705": "ran", "\u274c": "failed", "\u2714\ufe0f": "ran", "\u2714": "ran", "\u26a0\ufe0f": "warning"}
+
+
+def status_words(app, doctree, docname) -> None:
+    """Replace the status emoji of myst-nb's execution table by words (see the module docstring)."""
+    for text in list(doctree.findall(nodes.Text)):
+        word = _STATUS_WORDS.get(text.astext().strip())
+        if word is not None:
+            text.parent.replace(text, nodes.Text(word))
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", process_docstring)
     app.connect("html-page-context", dedupe_scripts, priority=900)  # after the theme's own handlers
+    app.connect("doctree-resolved", status_words)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -115,11 +115,46 @@ def paper_equations() -> dict[str, Any]:
     return {"eq4": eq4, "eq5": eq5, "eq11": eq11, "eq13": eq13}
 
 
-def sympy_latex(expr: Any) -> str:
-    """LaTeX of a sympy expression or integral, for display in the chapters (``sympy.latex``)."""
+def sympy_latex(expr: Any, line_chars: int | None = 140) -> str:
+    """LaTeX of a sympy expression or integral, for display in the chapters (``sympy.latex``).
+
+    A sum (or a factor times a sum) whose LaTeX is longer than ``line_chars`` characters is broken between its
+    terms into the lines of an ``aligned`` block, so that a long closed form fits the text column instead of running
+    past it; ``line_chars=None`` gives ``sympy.latex`` unchanged. Chapter "Deriving the mapping g".
+    """
     import sympy as sp
 
-    return sp.latex(expr)
+    if line_chars is not None and (isinstance(line_chars, bool) or not isinstance(line_chars, int)
+                                   or line_chars < 10):
+        raise ValueError(f"line_chars (characters of LaTeX per line) must be an integer >= 10 or None, "
+                         f"got {line_chars!r}")
+    whole = sp.latex(expr)
+    if line_chars is None or len(whole) <= line_chars:
+        return whole
+    factor, total = sp.S.One, expr
+    if isinstance(expr, sp.Mul):
+        sums = [a for a in expr.args if isinstance(a, sp.Add)]
+        if len(sums) != 1:
+            return whole
+        total = sums[0]
+        factor = sp.Mul(*[a for a in expr.args if a is not total])
+    elif not isinstance(expr, sp.Add):
+        return whole
+    lines: list[str] = []
+    current = ""
+    for term in sp.Add.make_args(total):
+        text = sp.latex(term)
+        piece = text if not current and not lines else (f"- {text[1:]}" if text.startswith("-") else f"+ {text}")
+        if current and len(current) + len(piece) > line_chars:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}".strip()
+    lines.append(current)
+    if factor != 1:
+        lines[0] = f"{sp.latex(factor)} \\Big({lines[0]}"
+        lines[-1] = f"{lines[-1]} \\Big)"
+    return "\\begin{aligned}[t] &" + " \\\\\n&".join(lines) + "\n\\end{aligned}"
 
 
 @dataclass(frozen=True)

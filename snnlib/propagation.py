@@ -103,3 +103,31 @@ def standard_setups_statistics(depth: int = 64, width: int = 512, n_samples: int
     """
     return {name: forward_statistics(act, depth, width, n_samples, gain, seed, dtype)
             for name, (act, gain) in STANDARD_SETUPS.items()}
+
+
+def plot_signal_propagation(stats: dict[str, LayerStatistics], panels: tuple[str, ...] = ("mean", "std")):
+    """Figure of :func:`standard_setups_statistics`: per layer, the mean and/or the standard deviation (log scale)
+    of the activations, one curve per set-up in the book's colours, with line styles and staggered markers that
+    keep overlapping curves apart and the legend below the axes. Returns the matplotlib figure. Used by the
+    start page and chapter "Why plain deep networks struggle"."""
+    from . import plotting
+
+    allowed = ("mean", "std")
+    if not panels or any(p not in allowed for p in panels) or len(set(panels)) != len(panels):
+        raise ValueError(f"panels must be distinct names from {allowed}, got {panels!r}")
+    if not stats:
+        raise ValueError("stats must hold at least one set-up")
+    width = 8.0 if len(panels) == 2 else plotting.COLUMN_INCHES
+    fig, axes = plotting.subplots(1, len(panels), figsize=(width, 3.9), squeeze=False)
+    styles = [("--", "v"), ("-", "s"), ("-.", "^"), ("-", "o")]
+    for k, (name, s) in enumerate(stats.items()):
+        ls, marker = styles[k % len(styles)]
+        style = dict(color=plotting.color(name.split(",")[0]), ls=ls, marker=marker, markevery=(2 * k, 8),
+                     label=name)
+        for ax, panel in zip(axes[0], panels):
+            (ax.semilogy if panel == "std" else ax.plot)(s.std if panel == "std" else s.mean, **style)
+    for ax, panel in zip(axes[0], panels):
+        label = "standard deviation (log scale)" if panel == "std" else "mean of activations"
+        ax.set(xlabel="layer", ylabel=label)
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    return fig

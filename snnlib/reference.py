@@ -129,3 +129,21 @@ def mean_var_map_textbook(mu: Any, nu: Any, omega: Any = 0.0, tau: Any = 1.0, al
                                              + erfc(m / (r2 * s)))
                                + math.sqrt(2 / math.pi) * m * s * np.exp(-m**2 / (2 * s2))) - mu_t**2
     return mu_t, nu_t
+
+
+def ulp_distance(x: float, exact: Any) -> int:
+    """Signed distance from the float64 ``x`` to the float64 nearest ``exact`` (a float or an mpmath number), in
+    units in the last place: the number of representable doubles between them, negative if ``x`` is below. 0 means
+    ``x`` is the correctly rounded value. See chapter "Definition 1 and SELU" (the constants to the last bit)."""
+    a, b = float(x), float(exact)
+    for name, v in (("x", a), ("exact", b)):
+        if not math.isfinite(v):
+            raise ValueError(f"{name} must be finite, got {v!r}")
+    if (a < 0) != (b < 0) and a != 0 and b != 0:
+        raise ValueError(f"x and exact must have the same sign to be counted in ulps, got {a!r} and {b!r}")
+
+    def ordinal(v: float) -> int:
+        bits = int(np.float64(abs(v)).view(np.int64))
+        return -bits if v < 0 else bits
+
+    return ordinal(a) - ordinal(b)

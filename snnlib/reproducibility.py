@@ -31,6 +31,19 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def glue_number(key: str, value: float, digits: int = 10) -> float:
+    """Glue ``value`` into the book's prose (myst-nb ``glue``, not displayed in the cell) rounded to ``digits``
+    significant digits, so that the stored text, which nbval compares, is the same on every machine; returns the
+    rounded value. Every chapter uses it for the numbers its prose quotes."""
+    from myst_nb import glue
+
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
+        raise ValueError(f"digits (significant digits) must be an integer in [1, 17], got {digits!r}")
+    rounded = float(f"{float(value):.{digits}g}")
+    glue(key, rounded, display=False)
+    return rounded
+
+
 #: Folders whose state decides a result: any change there (untracked files included) marks a commit ``-dirty``.
 SOURCE_DIRS: tuple[str, ...] = ("snnlib", "benchmarks", "tools")
 

@@ -242,16 +242,121 @@ def test_claims_ledger_explains_every_row_that_differs():
     assert not unexplained, f"rows that differ or are not reproducible, without an explanation: {unexplained}"
 
 
+def _repository() -> str:
+    """``owner/name`` of the one configured repository address (``_config.yml``: repository.url)."""
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    match = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+)/?", url)
+    assert match, f"repository.url must be a GitHub address, got {url!r}"
+    return match.group(1)
+
+
+def test_the_repository_address_is_configured_once_and_citation_follows_it():
+    repo = _repository()
+    assert "selu" in repo.lower(), "the address names SELU (the book is not about spiking networks)"
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert citation["repository-code"] == f"https://github.com/{repo}"
+    owner, name = repo.split("/")
+    assert citation["url"] == f"https://{owner}.github.io/{name}/"
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    footer = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["extra_footer"]
+    assert citation["version"] == version and f"snnlib {version}" in footer
+
+
 @pytest.mark.parametrize("page", [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()])
 def test_notebook_pages_offer_launch_download_and_edit_links(page):
+    """Binder, Colab and edit links all derive from the one configured address; the notebook's first cell
+    installs snnlib where it is missing (Colab, Binder) and does nothing where it is installed."""
     page_file = HTML / f"{page}.html"
     assert page_file.is_file(), f"{page_file} was not built"
-    hrefs = _parse(page_file).hrefs
-    assert any(h.startswith("https://mybinder.org/v2/gh/snn-book/snn-book/") for h in hrefs), "no Binder button"
-    assert any(h.startswith("https://colab.research.google.com/github/snn-book/snn-book/") for h in hrefs), \
-        "no Colab button"
+    hrefs, repo = _parse(page_file).hrefs, _repository()
+    assert any(h.startswith(f"https://mybinder.org/v2/gh/{repo}/") for h in hrefs), "no Binder button"
+    assert any(h.startswith(f"https://colab.research.google.com/github/{repo}/") for h in hrefs), "no Colab button"
     assert any(h.endswith(f"_sources/{page}.ipynb") for h in hrefs), "no .ipynb download button"
-    assert any("github.com/snn-book/snn-book/edit/main/" in h for h in hrefs), "no edit link"
+    assert any(f"github.com/{repo}/edit/main/" in h for h in hrefs), "no edit link"
+    import json
+
+    first = json.loads((ROOT / f"{page}.ipynb").read_text())["cells"]
+    install = next(c for c in first if c["cell_type"] == "code")
+    source = "".join(install["source"])
+    assert "find_spec(\"snnlib\")" in source and f"git+https://github.com/{repo}" in source, \
+        "the first code cell installs snnlib on Colab and Binder"
+    assert "remove-cell" in install["metadata"].get("tags", []), "the install cell is not shown in the book"
+
+
+_OVERFLOW = r"""() => {
+  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  const right = article.getBoundingClientRect().right + 1;
+  const scrolls = 'pre, .highlight, .pst-scrollable-table-container, .cell_output .output, .output_area';
+  const bad = [];
+  for (const el of article.querySelectorAll('*')) {
+    if (el.closest(scrolls) || el.closest('mjx-container')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > right) bad.push(`${el.tagName.toLowerCase()}.${el.className} ` +
+        `${Math.round(r.right - right)}px: ${(el.textContent || '').trim().slice(0, 60)}`);
+  }
+  for (const m of article.querySelectorAll('mjx-container:not([display="true"])')) {
+    const r = m.getBoundingClientRect();
+    if (!m.closest(scrolls) && r.width > 0 && r.right > right)  // inline math cannot wrap: write it as a display
+      bad.push(`inline math ${Math.round(r.right - right)}px past the column: ${(m.textContent || '').slice(0, 60)}`);
+  }
+  const phone = window.innerWidth < 600;
+  for (const m of article.querySelectorAll('mjx-container[display="true"]')) {
+    const inner = m.querySelector('mjx-math');
+    const box = m.getBoundingClientRect();
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(m).overflowX);
+    if (inner && inner.getBoundingClientRect().width > Math.min(box.width, right - box.left) + 1
+        && !(phone && scrolls))  // on a phone a display may scroll sideways; at desktop width it must fit
+      bad.push(`display math ${Math.round(inner.getBoundingClientRect().width - box.width)}px too wide: ` +
+               (m.textContent || '').slice(0, 60));
+  }
+  return bad;
+}"""
+
+_TABLES_AND_IMAGES = r"""() => {
+  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  const right = article.getBoundingClientRect().right + 1;
+  const tables = Array.from(article.querySelectorAll('table'))
+    .filter(t => t.getBoundingClientRect().right > right)
+    .map(t => (t.querySelector('th, td') || t).textContent.trim().slice(0, 40));
+  const upscaled = Array.from(article.querySelectorAll('img'))
+    .filter(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().width > i.naturalWidth + 1)
+    .map(i => `${i.getAttribute('src')}: ${i.naturalWidth}px shown at ` +
+              `${Math.round(i.getBoundingClientRect().width)}px`);
+  const icon = document.querySelector('link[rel~="icon"]');
+  return {tables, upscaled, icon: icon ? icon.getAttribute('href') : null};
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_nothing_runs_past_the_text_column(width, site, browser):
+    """At desktop and phone width, no text, formula, table or figure of any page is wider than the article: long
+    displays are broken, tables wrap, and every table's last column is visible at 1400 px. Images are never
+    upscaled (each at least as wide as it is shown), and every page has a favicon."""
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    mathjax = _mathjax_dir()
+    if mathjax is not None:
+        ctx.route(CDN_MATHJAX, lambda route: route.fulfill(
+            path=str(mathjax / CDN_MATHJAX.match(route.request.url).group(1))))
+    problems = []
+    try:
+        for page in PAGES:
+            tab = ctx.new_page()
+            tab.goto(f"{site}/{page}.html", wait_until="load")
+            if tab.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
+                tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                                      timeout=20_000)
+                tab.evaluate("() => MathJax.startup.promise")
+            problems += [f"{page}: {p}" for p in tab.evaluate(_OVERFLOW)]
+            found = tab.evaluate(_TABLES_AND_IMAGES)
+            if width >= 1400:
+                problems += [f"{page}: table cut off (first cell {t!r})" for t in found["tables"]]
+            problems += [f"{page}: upscaled image {u}" for u in found["upscaled"]]
+            if not found["icon"] or not ((HTML / page).parent / found["icon"]).resolve().is_file():
+                problems.append(f"{page}: no favicon ({found['icon']!r})")
+            tab.close()
+    finally:
+        ctx.close()
+    assert not problems, f"{len(problems)} problems at {width} px:\n" + "\n".join(problems[:40])
 
 
 class _VisibleText(html.parser.HTMLParser):
@@ -285,3 +390,44 @@ def test_markdown_tables_render_as_tables(page):
     # the rule row |---|---| (typographic replacement may have turned "---" into an em dash)
     raw = re.findall(r"\|\s*:?(?:-{3,}|[\u2013\u2014]+):?\s*\|", " ".join(parser.parts))
     assert not raw, f"{page}: {len(raw)} Markdown table rule(s) left as text, e.g. {raw[0]!r}"
+
+
+def test_the_interactive_map_g_works_without_a_kernel(site, context):
+    """Chapter 3's widget (snnlib.interactive): drawn by the browser alone, it starts at omega = 0, tau = 1 with
+    the fixed point (0, 1), and moving the tau slider redraws the arrows and moves the fixed point."""
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        tab.goto(f"{site}/chapters/03_mapping_g.html", wait_until="load")
+        widget = tab.locator(".snn-interactive")
+        assert widget.count() == 1, "the widget of the map g is missing"
+        arrows = "els => els.map(e => e.getAttribute('x2') + ',' + e.getAttribute('y2'))"
+        before = widget.locator("svg line[marker-end]").evaluate_all(arrows)
+        assert len(before) >= 50, f"only {len(before)} arrows drawn"
+        assert widget.locator(".fixed-value").text_content() == "(0.0000, 1.0000)"
+        tau = widget.locator("input[name='tau']")
+        tau.fill(tau.get_attribute("max"))
+        tau.dispatch_event("input")
+        after = widget.locator("svg line[marker-end]").evaluate_all(arrows)
+        assert len(after) == len(before) and after != before, "the arrows did not change with tau"
+        assert widget.locator(".fixed-value").text_content() != "(0.0000, 1.0000)"
+    finally:
+        tab.close()
+    assert not errors, errors
+
+
+def test_search_finds_pages_and_its_snippets_show_no_raw_tex(site, context):
+    """The search page lists results for a word of the theory chapters, with snippets in which formulas read
+    "(formula)" rather than raw TeX (_static/search-snippets.js)."""
+    tab = context.new_page()
+    try:
+        tab.goto(f"{site}/search.html?q=variance", wait_until="load")
+        tab.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length >= 3",
+                              timeout=30_000)
+        snippets = tab.locator("#search-results li p.context").all_text_contents()
+    finally:
+        tab.close()
+    assert len(snippets) >= 3, f"only {len(snippets)} search results for 'variance'"
+    raw = [s[:80] for s in snippets if re.search(r"\\\(|\\\[|\$\$|\\[a-zA-Z]+\{", s)]
+    assert not raw, f"search snippets with raw TeX: {raw[:3]}"

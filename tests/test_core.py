@@ -378,3 +378,20 @@ def test_map_is_accurate_relative_to_itself_on_a_wide_grid():
                                rtol=1e-12)
     (mu_t.sum() + nu_t.sum()).backward()
     assert torch.isfinite(m.grad).all()
+
+
+def test_ulp_distance_counts_representable_doubles_with_sign():
+    import math
+
+    import mpmath
+
+    from snnlib.reference import ulp_distance
+
+    x = 1.6732632423543772
+    assert ulp_distance(math.nextafter(x, 2), x) == 1 and ulp_distance(x, math.nextafter(x, 2)) == -1
+    assert ulp_distance(-x, -math.nextafter(x, 2)) == 1  # above, on the negative side too
+    assert ulp_distance(1.6732632423543778, mpmath.mpf("1.673263242354377284817042991671652")) == 3
+    assert ulp_distance(0.0, 5e-324) == -1
+    for bad in ((float("nan"), 1.0), (1.0, -1.0)):
+        with pytest.raises(ValueError):
+            ulp_distance(*bad)

@@ -136,3 +136,22 @@ def test_vector_field_rejects_non_positive_variance() -> None:
 def test_stability_scan_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         d.stability_scan(**{"nu_tau": [1.0], **kwargs})
+
+
+def test_sympy_latex_breaks_long_sums_into_aligned_lines_and_keeps_short_ones():
+    import sympy as sp
+
+    from snnlib import derivation
+
+    forms = derivation.derive_closed_forms()
+    long_form = derivation.sympy_latex(forms["xi"], line_chars=100)
+    lines = long_form.split("\\\\")
+    assert long_form.startswith("\\begin{aligned}[t]") and long_form.endswith("\\end{aligned}") and len(lines) > 2
+    assert "\\Big(" in lines[0] and "\\Big)" in lines[-1]  # the factor lambda^2 opens and closes the sum
+    assert all(len(line) < 100 + 120 for line in lines)  # each line at most one term beyond the limit
+    assert derivation.sympy_latex(forms["xi"], line_chars=None) == sp.latex(forms["xi"])
+    x = sp.Symbol("x")
+    assert derivation.sympy_latex(x + 1) == sp.latex(x + 1)  # short: unchanged
+    for bad in (5, 2.5, True):
+        with pytest.raises(ValueError, match="line_chars"):
+            derivation.sympy_latex(x, line_chars=bad)

@@ -96,3 +96,23 @@ def test_standard_setups_are_the_four_of_the_chapter():
 def test_forward_statistics_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         forward_statistics(**kwargs)
+
+
+def test_plot_signal_propagation_draws_one_curve_per_setup_and_panel():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from snnlib.propagation import plot_signal_propagation
+
+    stats = standard_setups_statistics(depth=4, width=16, n_samples=20, seed=0)
+    fig = plot_signal_propagation(stats)
+    assert len(fig.axes) == 2 and all(len(ax.lines) == len(stats) for ax in fig.axes)
+    assert fig.axes[1].get_yscale() == "log" and fig.axes[0].get_yscale() == "linear"
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list(stats)
+    one = plot_signal_propagation(stats, panels=("std",))
+    assert len(one.axes) == 1 and one.axes[0].get_yscale() == "log"
+    for bad in ((), ("var",), ("std", "std")):
+        with pytest.raises(ValueError, match="panels"):
+            plot_signal_propagation(stats, panels=bad)
+    with pytest.raises(ValueError, match="stats"):
+        plot_signal_propagation({})

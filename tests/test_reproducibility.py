@@ -100,3 +100,19 @@ def test_nested_interruptible_blocks_all_learn_of_a_sigterm():
                 os.kill(os.getpid(), signal.SIGTERM)
     assert (outer.signal, outer.exit_status, inner.signal) == ("SIGTERM", 143, "SIGTERM")
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_glue_number_rounds_to_stable_text_and_refuses_bad_digits(monkeypatch):
+    import myst_nb
+
+    from snnlib import reproducibility
+
+    seen = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda key, value, display=True: seen.update({key: (value, display)}))
+    assert reproducibility.glue_number("k", 1.6732632423543772, 4) == 1.673
+    assert seen == {"k": (1.673, False)} and isinstance(seen["k"][0], float)  # a Python float, not numpy
+    import pytest
+
+    for bad in (0, 18, 2.5, True):
+        with pytest.raises(ValueError, match="digits"):
+            reproducibility.glue_number("k", 1.0, bad)
