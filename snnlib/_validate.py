@@ -5,24 +5,35 @@ from __future__ import annotations
 import numpy as np
 
 
+def _real(name: str, value, meaning: str) -> np.ndarray:
+    """``value`` as a float64 array; ValueError (naming ``name``) for complex or non-numeric input, which
+    ``np.asarray(value, dtype=float)`` would turn into a TypeError or silently truncate to its real part."""
+    if isinstance(value, (complex, np.complexfloating)) or np.iscomplexobj(value):
+        raise ValueError(f"{name} ({meaning}) must be real, got complex {value!r}")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} ({meaning}) must be a real number or array of them, got {value!r}") from None
+
+
 def check_finite(name: str, value, meaning: str) -> None:
-    """Raise ValueError if ``value`` holds NaN or an infinity."""
-    arr = np.asarray(value, dtype=float)
+    """Raise ValueError if ``value`` holds NaN or an infinity, or is complex."""
+    arr = _real(name, value, meaning)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} ({meaning}) must be finite, got {_show(arr)}")
 
 
 def check_positive(name: str, value, meaning: str) -> None:
-    """Raise ValueError unless every entry of ``value`` is finite and > 0."""
-    arr = np.asarray(value, dtype=float)
+    """Raise ValueError unless every entry of ``value`` is real, finite and > 0."""
+    arr = _real(name, value, meaning)
     bad = ~(np.isfinite(arr) & (arr > 0))
     if np.any(bad):
         raise ValueError(f"{name} ({meaning}) must be finite and > 0, got {_show(arr[bad] if arr.ndim else arr)}")
 
 
 def check_nonnegative(name: str, value, meaning: str) -> None:
-    """Raise ValueError unless every entry of ``value`` is finite and >= 0."""
-    arr = np.asarray(value, dtype=float)
+    """Raise ValueError unless every entry of ``value`` is real, finite and >= 0."""
+    arr = _real(name, value, meaning)
     bad = ~(np.isfinite(arr) & (arr >= 0))
     if np.any(bad):
         raise ValueError(f"{name} ({meaning}) must be finite and >= 0, got {_show(arr[bad] if arr.ndim else arr)}")

@@ -21,15 +21,31 @@ def _is_torch(x: Any) -> bool:
     return type(x).__module__.startswith("torch")
 
 
+def _check_selu_parameters(alpha: Any, lam: Any) -> None:
+    if type(alpha) is float and type(lam) is float and 0.0 < alpha < math.inf and 0.0 < lam < math.inf:
+        return  # the common case, checked without numpy (selu is called per point inside quadratures)
+    from ._validate import check_positive
+
+    check_positive("alpha", alpha, "SELU saturation parameter")
+    check_positive("lam", lam, "SELU scale parameter")
+
+
 def selu(x: Any, alpha: float = ALPHA_01, lam: float = LAMBDA_01) -> Any:
     """Scaled exponential linear unit, paper Eq. (2): ``lam * x`` for x > 0, ``lam * alpha * (exp(x) - 1)`` else.
 
     Works on numpy arrays (returns float64 for integer input) and torch tensors (differentiable, dtype kept).
+    Raises ValueError for alpha <= 0 or lam <= 0 (or non-finite) and for complex input. Chapter "Definition 1
+    and SELU".
     """
+    _check_selu_parameters(alpha, lam)
     if _is_torch(x):
         import torch
 
+        if x.is_complex():
+            raise ValueError(f"x (pre-activations) must be real, got a complex tensor ({x.dtype})")
         return lam * torch.where(x > 0, x, alpha * torch.expm1(torch.clamp(x, max=0.0)))
+    if isinstance(x, (complex, np.complexfloating)) or np.iscomplexobj(x):
+        raise ValueError(f"x (pre-activations) must be real, got complex {x!r}")
     x = np.asarray(x, dtype=np.result_type(x, np.float64))
     return lam * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
 
@@ -70,15 +86,20 @@ def tanh(x: Any) -> Any:
 def alpha01_lambda01_closed_form(dps: int | None = None) -> tuple[Any, Any]:
     """alpha01 and lambda01 from the closed forms of paper Eq. (14).
 
-    With ``dps=None`` the result is computed in float64 (``math.erfc``); with ``dps`` set, as mpmath numbers
-    carrying ``dps`` decimal digits.
+    With ``dps=None`` the result is computed in float64 (``math.erfc``); with ``dps`` set (an integer >= 1), as
+    mpmath numbers correct to ``dps`` decimal digits (computed with 10 guard digits, then rounded). Raises
+    ValueError for any other ``dps``. Chapter "Definition 1 and SELU".
     """
     if dps is None:
         return _eq14(math.erfc, math.exp, math.sqrt, math.pi)
+    from ._validate import check_int
+
+    check_int("dps", dps, 1, "decimal digits of alpha01 and lambda01")
     import mpmath
 
-    with mpmath.workdps(dps):
+    with mpmath.workdps(dps + 10):
         alpha, lam = _eq14(mpmath.erfc, mpmath.exp, mpmath.sqrt, mpmath.pi)
+    with mpmath.workdps(dps):
         return +alpha, +lam
 
 

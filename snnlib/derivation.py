@@ -414,8 +414,9 @@ def vector_field(mu_grid: Any, nu_grid: Any, omega: float = 0.0, tau: float = 1.
 
 
 def jacobian_autodiff(mu: float, nu: float, omega: float = 0.0, tau: float = 1.0) -> np.ndarray:
-    """Jacobian of g at (mu, nu) by torch autodiff through `mean_var_map` (float64). Chapter "The fixed point
-    (0, 1) and the Jacobian"."""
+    """Jacobian of g at (mu, nu) by torch autodiff through `mean_var_map` (float64), paper Eq. (6). The torch path
+    evaluates each form of the map only where it is used, so the gradients stay finite for any nu tau (they were
+    NaN from nu tau = 709.78 on). Chapter "The fixed point (0, 1) and the Jacobian"."""
     import torch
 
     def g(x: Any) -> Any:

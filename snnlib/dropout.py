@@ -45,8 +45,9 @@ def alpha_dropout_params(rate: float, mean: float = 0.0, var: float = 1.0, alpha
 
     a = sqrt(var / (q ((1 - q)(alpha' - mean)^2 + var))), b = mean - a (q mean + (1 - q) alpha') with
     alpha' = -lam * alpha (paper §"New Dropout Technique"; official ``dropout_selu``). Rate 0.05 at (0, 1) gives
-    a = 0.954844, b = 0.083936. Raises ValueError for rate outside [0, 1), var <= 0, non-finite mean or
-    alpha, lam <= 0. See chapter "Initialization and alpha dropout".
+    a = 0.954844, b = 0.083936. The spread is computed as a hypot, so any finite mean works (1e160 gives a ~
+    4.6e-160). Raises ValueError for rate outside [0, 1), var <= 0, non-finite or complex mean, alpha, lam <= 0,
+    or a result outside the float64 range. See chapter "Initialization and alpha dropout".
     """
     rate = _check_rate(rate)
     check_finite("mean", mean, "fixed-point mean of the activations")
@@ -54,8 +55,13 @@ def alpha_dropout_params(rate: float, mean: float = 0.0, var: float = 1.0, alpha
     a_prime = saturation_value(alpha, lam)
     q = 1.0 - rate
     mean, var = float(mean), float(var)
-    a = math.sqrt(var / (q * ((1.0 - q) * (a_prime - mean) ** 2 + var)))
+    # sqrt(q ((1 - q) d^2 + var)) as a hypot, so that a huge |alpha' - mean| cannot overflow the square
+    spread = math.sqrt(q) * math.hypot(math.sqrt(1.0 - q) * (a_prime - mean), math.sqrt(var))
+    a = math.sqrt(var) / spread
     b = mean - a * (q * mean + (1.0 - q) * a_prime)
+    if not (math.isfinite(spread) and a > 0.0 and math.isfinite(b)):
+        raise ValueError(f"mean and var (fixed point) put the alpha dropout scale a out of the float64 range "
+                         f"(|alpha' - mean| / sqrt(var) must stay below about 1e300), got mean={mean!r}, var={var!r}")
     return a, b
 
 
@@ -73,7 +79,8 @@ def alpha_dropout_moments(rate: float, a: float, b: float, mean: float = 0.0, va
     check_positive("var", var, "variance of the inputs")
     a_prime, q = saturation_value(alpha, lam), 1.0 - rate
     a, b, mean, var = float(a), float(b), float(mean), float(var)
-    return a * (q * mean + (1.0 - q) * a_prime) + b, a * a * q * ((1.0 - q) * (a_prime - mean) ** 2 + var)
+    spread = a * math.sqrt(q) * math.hypot(math.sqrt(1.0 - q) * (a_prime - mean), math.sqrt(var))  # no overflow
+    return a * (q * mean + (1.0 - q) * a_prime) + b, spread * spread
 
 
 def torch_alpha_dropout_params(rate: float, n: int = 10_000, max_tries: int = 100) -> tuple[float, float]:

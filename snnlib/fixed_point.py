@@ -10,9 +10,12 @@ import math
 
 import numpy as np
 
-from ._validate import check_finite, check_positive
+from ._validate import check_finite, check_int, check_positive
 from .activations import ALPHA_01, LAMBDA_01
 from .moments import gaussian_pieces, jacobian, mean_var_map
+
+#: Smallest var * tau for which the moments P, Q, R, T of `selu_parameters` stay in float64's normal range.
+_TINY_S2 = 1e-300
 
 
 def selu_parameters(mean: float = 0.0, var: float = 1.0, omega: float = 0.0, tau: float = 1.0) -> tuple[float, float]:
@@ -26,7 +29,8 @@ def selu_parameters(mean: float = 0.0, var: float = 1.0, omega: float = 0.0, tau
 
     The paper solves at omega = 0, tau = 1 (the defaults); (0, 1) gives alpha01, lambda01 and (0, 2) gives
     alpha02 = 1.97126, lambda02 = 1.06071 (paper §A5). Raises ValueError when no SELU with alpha > 0 and
-    lam > 0 has this fixed point.
+    lam > 0 has this fixed point, and for var * tau outside [1e-300, 1.8e308) (the moments would underflow).
+    See chapter "Definition 1 and SELU".
     """
     check_finite("mean", mean, "target mean of the activations")
     check_finite("omega", omega, "sum of the weights, n * mean(w)")
@@ -34,6 +38,10 @@ def selu_parameters(mean: float = 0.0, var: float = 1.0, omega: float = 0.0, tau
     check_positive("tau", tau, "sum of squared weights, n * mean(w**2)")
     mean, var, omega, tau = float(mean), float(var), float(omega), float(tau)
     m, s2 = mean * omega, var * tau
+    if not (_TINY_S2 <= s2 < math.inf and math.isfinite(m)):
+        raise ValueError(f"var * tau (variance of the net input) must lie in [{_TINY_S2:g}, 1.8e308) and mean * "
+                         f"omega must be finite (the moments underflow or overflow float64 otherwise), got var * tau "
+                         f"= {s2!r}, mean * omega = {m!r}")
     p = gaussian_pieces(np.float64(m), np.float64(s2))
     big_p = float(m * p.Phi + p.s * p.phi)
     big_q = float(p.q)
@@ -86,21 +94,26 @@ def fixed_point(omega: float = 0.0, tau: float = 1.0, alpha: float = ALPHA_01, l
     does not lower the residual is replaced by one plain step x <- g(x). Success means a step
     or residual below ``tol`` *and* a residual |g(x) - x| below 1e-10 (for nu relative to nu itself). Raises
     ValueError if there is no fixed point with nu > 0 (the iteration drives nu to 0: the variance collapses, as
-    for omega = 0, tau = 1/3) or the iteration does not converge. See chapter "The fixed point (0, 1) and the
-    Jacobian".
+    for omega = 0, tau = 1/3) or the iteration does not converge, and for invalid arguments: ``start`` not a pair
+    with nu > 0, ``max_iter`` not an integer >= 1, ``tol`` <= 0. Paper Definition 1, Theorem 1; see chapter "The
+    fixed point (0, 1) and the Jacobian".
     """
     check_finite("omega", omega, "sum of the weights, n * mean(w)")
     check_positive("tau", tau, "sum of squared weights, n * mean(w**2)")
     check_positive("alpha", alpha, "SELU saturation parameter")
     check_positive("lam", lam, "SELU scale parameter")
+    check_int("max_iter", max_iter, 1, "number of Newton steps")
+    check_positive("tol", tol, "step or residual at which to stop")
+    if isinstance(start, (str, bytes)) or np.ndim(start) != 1 or np.size(start) != 2:
+        raise ValueError(f"start (starting point) must be a pair (mu, nu) of real numbers, got {start!r}")
+    check_finite("start", start, "starting point (mu, nu)")
+    check_positive("start[1]", start[1], "starting variance nu")
 
     def residual(x: np.ndarray) -> np.ndarray:
         mu_t, nu_t = mean_var_map(x[0], x[1], omega, tau, alpha, lam)
         return np.array([mu_t - x[0], nu_t - x[1]])
 
     x = np.array(start, dtype=np.float64)
-    check_finite("start", x, "starting point (mu, nu)")
-    check_positive("start[1]", x[1], "starting variance nu")
     resid = residual(x)
     for _ in range(max_iter):
         step = np.linalg.solve(jacobian(x[0], x[1], omega, tau, alpha, lam) - np.eye(2), resid)

@@ -77,34 +77,128 @@ def moments_monte_carlo(mu: float, nu: float, omega: float = 0.0, tau: float = 1
     return mean, var, math.sqrt(var / n), se_var
 
 
-def mean_var_map_mpmath(mu: Any, nu: Any, omega: Any = 0, tau: Any = 1, alpha: Any = None, lam: Any = None,
-                        dps: int = 50) -> tuple[Any, Any, Any]:
-    """(mu~, nu~, xi~) from the paper's closed forms, Eqs. (11)-(13), evaluated by mpmath with ``dps`` digits.
+def _mp_number(name: str, value: Any, meaning: str, positive: bool) -> Any:
+    import mpmath
 
-    Inputs may be floats (taken exactly) or mpmath numbers; alpha/lam default to the exact alpha01/lambda01.
-    """
+    if isinstance(value, (complex, np.complexfloating, mpmath.mpc)) or np.iscomplexobj(value):
+        raise ValueError(f"{name} ({meaning}) must be real, got {value!r}")
+    try:
+        x = mpmath.mpf(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} ({meaning}) must be a real number, got {value!r}") from None
+    if not mpmath.isfinite(x) or (positive and not x > 0):
+        raise ValueError(f"{name} ({meaning}) must be finite{' and > 0' if positive else ''}, got {value!r}")
+    return x
+
+
+def _closed_form_terms(mu, nu, omega, tau, alpha, lam) -> dict[str, list]:
+    """The paper's closed forms as lists of terms (their sum is the value), at the current mpmath precision:
+    mu~ (Eq. 11), xi~ (Eq. 13) and the appendix's Jacobian J of (mu~, xi~) (Eqs. 62-65), in the textbook
+    exp * erfc form. The terms give the scale against which cancellation is measured."""
+    import mpmath
+
+    m, s2 = mu * omega, nu * tau
+    s, r2 = mpmath.sqrt(s2), mpmath.sqrt(2)
+    erfc, exp = mpmath.erfc, mpmath.exp
+    ec0, ec1, ec2 = erfc(m / (r2 * s)), erfc((m + s2) / (r2 * s)), erfc((m + 2 * s2) / (r2 * s))
+    ex1, ex2 = exp(m + s2 / 2) * ec1, exp(2 * (m + s2)) * ec2
+    gauss = exp(-m**2 / (2 * s2))
+    g = mpmath.sqrt(2 / mpmath.pi) * s * gauss
+    erf0 = mpmath.erf(m / (r2 * s))
+    return {
+        "mu": [lam / 2 * v for v in (-alpha * ec0, -m * ec0, alpha * ex1, g, 2 * m)],
+        "xi": [lam**2 / 2 * v for v in ((m**2 + s2) * erf0, m**2 + s2, -2 * alpha**2 * ex1, alpha**2 * ex2,
+                                        alpha**2 * ec0, m * g)],
+        "J11": [lam * omega / 2 * v for v in (alpha * ex1, -ec0, 2)],
+        "J12": [lam * tau / 4 * v for v in (alpha * ex1, -(alpha - 1) * mpmath.sqrt(2 / (mpmath.pi * s2)) * gauss)],
+        "J21": [lam**2 * omega * v for v in (-alpha**2 * ex1, alpha**2 * ex2, 2 * m, -m * ec0, g)],
+        "J22": [lam**2 * tau / 2 * v for v in (-alpha**2 * ex1, 2 * alpha**2 * ex2, -ec0, 2)],
+    }
+
+
+_UNDERFLOW = 1e-320  # below this magnitude a value is reported as 0 (it is outside the float64 range anyway)
+
+
+def _adaptive(mu, nu, omega, tau, alpha, lam, dps: int, keys: tuple[str, ...], max_dps: int = 2000):
+    """Values of ``keys`` ("mu", "nu", "xi", "H11", "H12", "H21", "H22") with ``dps`` correct digits each.
+
+    Each value is a sum of terms (`_closed_form_terms`); the working precision is raised until it exceeds
+    ``dps`` + 10 plus the digits lost to cancellation, log10(sum |terms| / |value|). A value whose terms cancel
+    to below 1e-320 is returned as 0 (it would underflow in float64)."""
     import mpmath
 
     from .activations import alpha01_lambda01_closed_form
 
-    with mpmath.workdps(dps + 10):
-        if alpha is None or lam is None:
-            a01, l01 = alpha01_lambda01_closed_form(dps + 10)
-            alpha = a01 if alpha is None else alpha
-            lam = l01 if lam is None else lam
-        mu, nu, omega, tau, alpha, lam = (mpmath.mpf(v) for v in (mu, nu, omega, tau, alpha, lam))
-        m, s2 = mu * omega, nu * tau
-        s = mpmath.sqrt(s2)
-        r2 = mpmath.sqrt(2)
-        erfc, exp = mpmath.erfc, mpmath.exp
-        mu_t = lam / 2 * (-(alpha + m) * erfc(m / (r2 * s)) + alpha * exp(m + s2 / 2) * erfc((m + s2) / (r2 * s))
-                          + mpmath.sqrt(2 / mpmath.pi) * s * exp(-m**2 / (2 * s2)) + 2 * m)
-        xi_t = lam**2 / 2 * ((m**2 + s2) * (mpmath.erf(m / (r2 * s)) + 1)
-                             + alpha**2 * (-2 * exp(m + s2 / 2) * erfc((m + s2) / (r2 * s))
-                                           + exp(2 * (m + s2)) * erfc((m + 2 * s2) / (r2 * s))
-                                           + erfc(m / (r2 * s)))
-                             + mpmath.sqrt(2 / mpmath.pi) * m * s * exp(-m**2 / (2 * s2)))
-        return +mu_t, +(xi_t - mu_t**2), +xi_t
+    work = dps + 20
+    while True:
+        with mpmath.workdps(work):
+            if alpha is None or lam is None:
+                a01, l01 = alpha01_lambda01_closed_form(work)
+            a = a01 if alpha is None else mpmath.mpf(alpha)
+            lm = l01 if lam is None else mpmath.mpf(lam)
+            t = _closed_form_terms(mpmath.mpf(mu), mpmath.mpf(nu), mpmath.mpf(omega), mpmath.mpf(tau), a, lm)
+            mu_t, xi_t = mpmath.fsum(t["mu"]), mpmath.fsum(t["xi"])
+            j = {k: mpmath.fsum(t[k]) for k in ("J11", "J12", "J21", "J22")}
+            terms = {"mu": t["mu"], "xi": t["xi"], "nu": t["xi"] + [-mu_t**2], "H11": t["J11"], "H12": t["J12"],
+                     "H21": t["J21"] + [-2 * mu_t * j["J11"]], "H22": t["J22"] + [-2 * mu_t * j["J12"]]}
+            values = {"mu": mu_t, "xi": xi_t, "nu": xi_t - mu_t**2, "H11": j["J11"], "H12": j["J12"],
+                      "H21": j["J21"] - 2 * mu_t * j["J11"], "H22": j["J22"] - 2 * mu_t * j["J12"]}
+            lost, out = 0, {}
+            for key in keys:
+                value, scale = values[key], mpmath.fsum(abs(v) for v in terms[key])
+                noise = scale * mpmath.mpf(10) ** (-(work - 5))
+                if scale == 0 or abs(value) > noise * 10**(dps + 5):  # resolved to dps digits
+                    out[key] = +value
+                elif abs(value) + noise < _UNDERFLOW:  # cancels below the float64 range
+                    out[key] = mpmath.mpf(0)
+                else:
+                    lost = max(lost, int(mpmath.ceil(mpmath.log10(scale / max(abs(value), noise)))))
+            if len(out) == len(keys):
+                return tuple(out[k] for k in keys)
+        if work >= max_dps:
+            raise ValueError(f"mpmath reference did not resolve {sorted(set(keys) - set(out))} within {max_dps} digits")
+        work = min(max_dps, max(2 * work, dps + lost + 30))
+
+
+def _check_reference_args(mu, nu, omega, tau, alpha, lam, dps) -> tuple:
+    from ._validate import check_int
+
+    check_int("dps", dps, 1, "decimal digits of the result")
+    values = (_mp_number("mu", mu, "mean of the incoming activations", False),
+              _mp_number("nu", nu, "variance of the incoming activations", True),
+              _mp_number("omega", omega, "sum of the weights, n * mean(w)", False),
+              _mp_number("tau", tau, "sum of squared weights, n * mean(w**2)", True))
+    consts = tuple(None if v is None else _mp_number(n, v, f"SELU {n} parameter", True)
+                   for n, v in (("alpha", alpha), ("lam", lam)))
+    return values + consts
+
+
+def mean_var_map_mpmath(mu: Any, nu: Any, omega: Any = 0, tau: Any = 1, alpha: Any = None, lam: Any = None,
+                        dps: int = 50) -> tuple[Any, Any, Any]:
+    """(mu~, nu~, xi~) from the paper's closed forms, Eqs. (11)-(13), evaluated by mpmath, each to ``dps``
+    correct digits (relative).
+
+    Inputs may be floats (taken exactly) or mpmath numbers; alpha/lam default to the exact alpha01/lambda01.
+    The working precision grows with the cancellation in xi~ - mu~^2 (e.g. 110 digits for nu~ ~ 1e-60 at
+    (m, s2) = (-50, 1e-16)); a value that cancels below 1e-320 is returned as 0. Raises ValueError for
+    nu <= 0, tau <= 0, non-finite or complex arguments, or dps < 1. Chapter "Deriving the mapping g".
+    """
+    args = _check_reference_args(mu, nu, omega, tau, alpha, lam, dps)
+    return _adaptive(*args, dps, ("mu", "nu", "xi"))
+
+
+def jacobian_mpmath(mu: Any, nu: Any, omega: Any = 0, tau: Any = 1, alpha: Any = None, lam: Any = None,
+                    dps: int = 50) -> list[list[Any]]:
+    """The Jacobian d(mu~, nu~)/d(mu, nu) of g as a 2x2 list of mpmath numbers, each entry to ``dps`` digits.
+
+    From the paper's Eqs. (62)-(65) (the Jacobian J of (mu~, xi~), textbook exp * erfc form) and Eq. (87)
+    (d nu~ = d xi~ - 2 mu~ d mu~), with the working precision raised past the cancellation of Eq. (87), as in
+    `mean_var_map_mpmath` (entries that cancel below 1e-320 are returned as 0). It shares no code with
+    `snnlib.moments.jacobian`, whose accuracy it tests. Chapter "The fixed point (0, 1) and the Jacobian".
+    """
+    args = _check_reference_args(mu, nu, omega, tau, alpha, lam, dps)
+    h11, h12, h21, h22 = _adaptive(*args, dps, ("H11", "H12", "H21", "H22"))
+    return [[h11, h12], [h21, h22]]
 
 
 def mean_var_map_textbook(mu: Any, nu: Any, omega: Any = 0.0, tau: Any = 1.0, alpha: float = ALPHA_01,

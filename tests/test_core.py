@@ -395,3 +395,165 @@ def test_ulp_distance_counts_representable_doubles_with_sign():
     for bad in ((float("nan"), 1.0), (1.0, -1.0)):
         with pytest.raises(ValueError):
             ulp_distance(*bad)
+
+
+# --- issue 15: nu~ and every Jacobian entry to their documented accuracy, against 50-digit references ----------
+
+FLOAT_ALPHA, FLOAT_LAMBDA = mpmath.mpf(ALPHA_01), mpmath.mpf(LAMBDA_01)  # the references use the code's constants
+
+
+def _rel(got, exact) -> float:
+    return float(abs((mpmath.mpf(float(got)) - exact) / exact))
+
+
+def test_variance_is_accurate_relative_to_itself_in_the_lognormal_regime():
+    """mu omega in [-50, -20], nu tau in [10, 1e4] (the issue's 1240 points; omega = tau = 1): nu~ to 1e-12 relative
+    to itself against 50-digit mpmath. Before: 170 of the points exceeded 1e-12, 1.7e-4 at (-50, 49.5), where
+    nu~ ~ 7e-12 is left after xi~ - mu~^2 ~ 3 - 3 cancels (the old test scaled the error by xi~ and missed it)."""
+    m, s2 = (a.ravel() for a in np.meshgrid(np.linspace(-50, -20, 31), np.logspace(1, 4, 40), indexing="ij"))
+    nu_t = mean_var_map(m, s2, 1.0, 1.0)[1]
+    worst = max(_rel(nu_t[i], mean_var_map_mpmath(m[i], s2[i], 1, 1, FLOAT_ALPHA, FLOAT_LAMBDA, dps=50)[1])
+                for i in range(len(m)))
+    assert worst < 1e-12, worst
+    exact = mean_var_map_mpmath(-50.0, 49.5, 1, 1, FLOAT_ALPHA, FLOAT_LAMBDA)[1]
+    assert 6.9e-12 < float(exact) < 7.1e-12 and _rel(mean_var_map(-50.0, 49.5, 1.0, 1.0)[1], exact) < 1e-13
+
+
+_WIDE_M = np.concatenate([-np.logspace(-8, np.log10(50), 9), [0.0], np.logspace(-8, np.log10(50), 9)])
+_WIDE_POINTS = [(float(m), float(s2)) for m in _WIDE_M for s2 in np.logspace(-16, 4, 11)] + [
+    (-50.0, 1e-6), (-50.0, 49.5), (-45.0, 46.4), (-40.0, 21.5), (1.6306894089533096e-07, 1e-16), (10.0, 1e-6),
+    (-7.0710678118654755e-4, 1e-8), (0.0, 1000.0), (5.0, 0.5), (-6.58, 0.518)]
+
+
+def test_every_jacobian_entry_is_accurate_against_50_digit_references():
+    """Each entry of the Jacobian of g (as d/dm, d/ds2 at omega = tau = 1) to 1e-12 relative to itself; the two
+    entries that change sign (d mu~/d nu and d nu~/d mu) to 1e-12 of the larger entry of their row where they
+    pass near zero; values below the float64 range to 1e-300 absolute. Reference: the paper's Eqs. (62)-(65)
+    and (87) in mpmath with the precision raised past their cancellation (jacobian_mpmath). Before the fix the
+    second row was wrong in sign or magnitude for mu omega <= -20 (e.g. d nu~/d nu < 0 at (-50, 1e-6))."""
+    from snnlib.reference import jacobian_mpmath
+
+    m = np.array([p[0] for p in _WIDE_POINTS])
+    s2 = np.array([p[1] for p in _WIDE_POINTS])
+    jac = jacobian(m, s2, 1.0, 1.0)
+    worst, fallback = 0.0, []
+    for i, (mi, si) in enumerate(_WIDE_POINTS):
+        exact = jacobian_mpmath(mi, si, 1, 1, FLOAT_ALPHA, FLOAT_LAMBDA, dps=50)
+        for r in range(2):
+            row_scale = max(abs(exact[r][0]), abs(exact[r][1]))
+            for c in range(2):
+                e, g = exact[r][c], jac[i, r, c]
+                err = abs(mpmath.mpf(float(g)) - e)
+                if abs(e) < 1e-290:
+                    assert err <= 1e-300, (mi, si, r, c, g, e)
+                    continue
+                rel = float(err / abs(e))
+                if rel > 1e-12:  # near a sign change: measured against the row
+                    assert (r, c) in ((0, 1), (1, 0)) and float(err / row_scale) < 1e-12, (mi, si, r, c, rel)
+                    fallback.append((mi, si, r, c))
+                else:
+                    worst = max(worst, rel)
+    assert worst < 1e-12 and len(fallback) <= 2, (worst, fallback)
+
+
+def test_jacobian_far_below_zero_has_the_right_sign_and_size():
+    # jacobian(-50, 1e-6, 1, 1) gave d nu~/d mu = 1.2e-21 (exact 2.3e-49) and d nu~/d nu = -9.4e-38 (exact +1.1e-43)
+    from snnlib.reference import jacobian_mpmath
+
+    got = jacobian(-50.0, 1e-6, 1.0, 1.0)
+    exact = jacobian_mpmath(-50.0, 1e-6, 1, 1, FLOAT_ALPHA, FLOAT_LAMBDA)
+    for r in range(2):
+        for c in range(2):
+            assert _rel(got[r, c], exact[r][c]) < 1e-13, (r, c, got[r, c], exact[r][c])
+    assert got[1, 1] > 0 and 1e-44 < got[1, 1] < 1e-42
+
+
+def test_torch_map_and_its_gradients_match_numpy_on_the_wide_grid():
+    """Same formulas on the torch path: values to 1e-13 relative (nu~) and autograd Jacobians close to the closed
+    form, with no NaN: gradients were NaN for nu tau >= 709.78 (an unused overflowing branch sent 0 * inf back)."""
+    from snnlib import derivation
+
+    m = torch.tensor([p[0] for p in _WIDE_POINTS], dtype=torch.float64)
+    s2 = torch.tensor([p[1] for p in _WIDE_POINTS], dtype=torch.float64)
+    mu_t, nu_t = mean_var_map(m, s2, 1.0, 1.0)
+    mu_n, nu_n = mean_var_map(m.numpy(), s2.numpy(), 1.0, 1.0)
+    np.testing.assert_allclose(nu_t.numpy(), nu_n, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(mu_t.numpy(), mu_n, rtol=1e-13, atol=1e-15)
+    for point in ((0.0, 1000.0, 1.0, 1.0), (0.0, 709.8, 1.0, 1.0), (-50.0, 1e-6, 1.0, 1.0), (-50.0, 49.5, 1.0, 1.0),
+                  (0.3, 2.0, 0.4, 1.2)):
+        auto = derivation.jacobian_autodiff(*point)
+        assert np.all(np.isfinite(auto)), point
+        np.testing.assert_allclose(auto, jacobian(*point), rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32])
+def test_torch_map_in_low_precision_is_the_float64_result_rounded(dtype):
+    # float16/bfloat16 raised NotImplementedError (no erfcx kernel); they are computed in float64 and cast back
+    mu = torch.tensor([0.1, -0.3], dtype=dtype, requires_grad=True)
+    nu = torch.tensor([1.0, 0.5], dtype=dtype)
+    mu_t, nu_t = mean_var_map(mu, nu, 0.5, 1.2)
+    (mu_t.sum() + nu_t.sum()).backward()
+    ref = mean_var_map(mu.detach().double().numpy(), nu.double().numpy(), 0.5, 1.2)
+    assert mu_t.dtype == nu_t.dtype == dtype and torch.isfinite(mu.grad).all()
+    for got, want in zip((mu_t, nu_t), ref):
+        assert torch.equal(got.detach(), torch.tensor(want).to(dtype))
+
+
+@pytest.mark.parametrize("args, name", [((0.0, -1.0), "nu"), ((0.0, 0.0), "nu"), ((float("nan"), 1.0), "mu"),
+                                        ((0.0, 1.0, float("inf")), "omega"), ((0.0, 1.0, 0.0, -2.0), "tau")])
+def test_torch_path_refuses_what_the_numpy_path_refuses(args, name):
+    # a negative variance gave NaN silently on the torch path
+    tensors = [torch.tensor(a, dtype=torch.float64) for a in args]
+    with pytest.raises(ValueError, match=rf"^{name} \(.+\) must be"):
+        mean_var_map(*tensors)
+    with pytest.raises(ValueError, match=rf"^{name} \(.+\) must be"):
+        mean_var_map(*args)
+
+
+# --- issue 15: clear ValueErrors (or the right answer) instead of obscure crashes ------------------------------
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: snnlib.alpha01_lambda01_closed_form(dps=0), r"^dps \(.+\) must be an integer >= 1"),
+    (lambda: selu(np.array([-1.0, 1.0]), alpha=-5), r"^alpha \(SELU saturation parameter\) must be finite and > 0"),
+    (lambda: selu(np.array([0.5]), lam=0.0), r"^lam \(SELU scale parameter\)"),
+    (lambda: fixed_point(start=0.0), r"^start \(starting point\) must be a pair"),
+    (lambda: fixed_point(start=(0.0, 1.0, 2.0)), r"^start \(starting point\) must be a pair"),
+    (lambda: fixed_point(max_iter=-5), r"^max_iter \(number of Newton steps\) must be an integer >= 1"),
+    (lambda: fixed_point(tol=0.0), r"^tol \(.+\) must be finite and > 0"),
+    (lambda: selu_parameters(0.0, 5e-324), r"^var \* tau \(variance of the net input\) must lie in \[1e-300"),
+    (lambda: mean_var_map_mpmath(0, 0), r"^nu \(variance of the incoming activations\) must be finite and > 0"),
+    (lambda: mean_var_map_mpmath(0, -1), r"^nu \(variance of the incoming activations\) must be finite and > 0"),
+    (lambda: mean_var_map_mpmath(0, 1, dps=0), r"^dps \(.+\) must be an integer >= 1"),
+    (lambda: mean_var_map(1j, 1.0), r"^mu \(mean of the incoming activations\) must be real"),
+    (lambda: jacobian(0.0, np.array([1.0 + 0j]), 0.5), r"^nu \(.+\) must be real"),
+    (lambda: selu(np.array([1j])), r"^x \(pre-activations\) must be real"),
+    (lambda: selu(torch.tensor([1j])), r"^x \(pre-activations\) must be real"),
+    (lambda: mean_var_map(torch.tensor(0.0), torch.tensor(1.0 + 0j)), r"^nu must be real"),
+    (lambda: snnlib.largest_singular_value_2x2(np.nan, 0, 0, 0), r"^j11 \(Jacobian entry\) must be finite"),
+    (lambda: snnlib.largest_singular_value_2x2(0, 2j, 0, 0), r"^j12 \(Jacobian entry\) must be real"),
+    (lambda: snnlib.largest_singular_value_2x2(1e308, 1e308, 1e308, 1e308), r"^j11, j12, j21, j22 .+ too large"),
+])
+def test_bad_arguments_raise_a_value_error_naming_the_parameter(call, match):
+    # before: ValueError only by luck; OverflowError, ZeroDivisionError, IndexError, complex results or a silent
+    # "did not converge" (max_iter=-5) for these calls
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_largest_singular_value_of_huge_entries_does_not_overflow():
+    # (1e300)**2 raised OverflowError; the entries are scaled first, so S = 1e300 exactly
+    assert snnlib.largest_singular_value_2x2(1e300, 0, 0, 0) == 1e300
+    assert snnlib.largest_singular_value_2x2(3e200, 0, 0, 4e200) == pytest.approx(4e200, rel=1e-15)
+    s = snnlib.largest_singular_value_2x2(torch.tensor(1e300, dtype=torch.float64), 0.0, 0.0, 0.0)
+    assert float(s) == 1e300
+
+
+def test_closed_form_constants_are_correctly_rounded_at_the_precision_asked_for():
+    # dps was the working precision, so the last bits were rounding noise (e.g. 3e-16 off at dps=15); now 10
+    # guard digits, then rounded: within half a unit in the last place of dps digits (2**-prec relative)
+    from mpmath.libmp import dps_to_prec
+
+    exact = snnlib.alpha01_lambda01_closed_form(dps=80)
+    for dps in (1, 5, 15, 30):
+        for value, ref in zip(snnlib.alpha01_lambda01_closed_form(dps=dps), exact):
+            assert abs(value - ref) <= abs(ref) * mpmath.mpf(2) ** -dps_to_prec(dps), dps

@@ -127,3 +127,18 @@ def test_torch_params_at_rate_zero_and_when_no_unit_is_dropped():
     assert torch_alpha_dropout_params(0.0) == (1.0, 0.0)
     with pytest.raises(RuntimeError, match="increase n"):
         torch_alpha_dropout_params(1e-9, n=10, max_tries=3)
+
+
+def test_params_for_a_huge_mean_do_not_overflow():
+    # (alpha' - 1e160)**2 raised OverflowError; the spread is a hypot: a = sqrt(var / (q (1-q))) / |alpha' - mean|
+    a, b = alpha_dropout_params(0.05, mean=1e160)
+    assert a == pytest.approx(1.0 / math.sqrt(0.95 * 0.05) / 1e160, rel=1e-14)
+    mean, var = alpha_dropout_moments(0.05, a, b, mean=1e160)
+    assert mean == pytest.approx(1e160, rel=1e-15) and var == pytest.approx(1.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"mean": 1j}, r"^mean \(.+\) must be real"),
+                                           ({"var": 1e-300, "mean": 1e308}, r"^mean and var .+ float64 range")])
+def test_params_refuse_complex_or_unrepresentable_fixed_points(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        alpha_dropout_params(0.05, **kwargs)

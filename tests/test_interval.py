@@ -64,11 +64,13 @@ UNARY = {
 }
 
 
+@pytest.mark.parametrize("rigour", interval.RIGOUR_LEVELS)
 @pytest.mark.parametrize("op", sorted(UNARY))
-def test_unary_functions_enclose_exact_results(op):
+def test_unary_functions_enclose_exact_results(op, rigour):
     f_int, f_mp, scale, positive = UNARY[op]
     x = _random_intervals(60, scale=scale, positive=positive)
-    r = f_int(x)
+    with interval.rigour(rigour):
+        r = f_int(x)
     for px in _inside(x):
         _assert_encloses(r, [f_mp(mpmath.mpf(float(a))) for a in px])
 
@@ -157,3 +159,73 @@ def test_interval_times_a_negative_scalar_swaps_its_ends():
 def test_reciprocal_of_an_interval_ending_at_zero_is_unbounded():
     r = Interval(np.array(-1.0), np.array(0.0)).reciprocal()
     assert r.lo == -np.inf and r.hi == np.inf
+
+
+# --- rigour "arb": special functions enclosed by Arb (python-flint), nothing assumed --------------------------
+
+ARB_RANGES = {"exp": [(-745.0, -700.0), (-50.0, 50.0), (700.0, 709.0)],
+              "erfc": [(-30.0, -5.0), (-5.0, 5.0), (5.0, 27.0)],
+              "erfcx": [(-26.0, -5.0), (-5.0, 5.0), (5.0, 1e4), (1e4, 1e12)]}
+
+
+@pytest.mark.parametrize("op", sorted(ARB_RANGES))
+def test_arb_point_enclosures_contain_the_50_digit_value_and_are_a_few_ulp_wide(op):
+    """At rigour "arb" every end point is evaluated in Arb: the float bounds contain the 50-digit value over the
+    whole range, including where scipy's error grows like x^2 eps, near underflow and, for erfcx, where the
+    Abramowitz-Stegun bounds take over (x >= 2^26)."""
+    f_int, f_mp, _, _ = UNARY[op]
+    x = np.concatenate([RNG.uniform(a, b, 40) for a, b in ARB_RANGES[op]] + [[2.0**26, 2.0**26 * 1.5]])
+    with interval.rigour("arb"):
+        r = f_int(Interval.point(x))
+    exact = [f_mp(mpmath.mpf(float(a))) for a in x]
+    _assert_encloses(r, exact)
+    normal = (np.abs(r.hi) > 1e-300) & np.isfinite(r.hi)
+    assert np.all(r.hi[normal] - r.lo[normal] <= 8 * np.spacing(np.abs(r.hi[normal])))
+
+
+def test_arb_is_the_default_and_rigour_levels_are_checked():
+    assert interval.current_rigour() == "arb"
+    with interval.rigour("assumed"):
+        assert interval.current_rigour() == "assumed"
+    assert interval.current_rigour() == "arb"
+    with pytest.raises(ValueError, match="rigour must be one of"):
+        with interval.rigour("proven"):
+            pass
+
+
+def test_arb_to_floats_encloses_the_ball_exactly():
+    from flint import arb
+
+    for v in RNG.normal(scale=50, size=50).tolist() + [1e-320, -1e300, 0.0]:
+        ball = arb(v).exp() if abs(v) < 700 else arb(v)
+        lo, hi = interval.arb_to_floats(ball)
+        assert arb(lo) <= ball.lower() and arb(hi) >= ball.upper() and lo <= hi
+    assert interval.arb_to_floats(arb(800).exp())[1] == math.inf
+
+
+@pytest.mark.parametrize("rigour", interval.RIGOUR_LEVELS)
+def test_constants_enclose_their_exact_values(rigour):
+    exact = {"2/sqrt(pi)": 2 / mpmath.sqrt(mpmath.pi), "1/sqrt(2)": 1 / mpmath.sqrt(2),
+             "1/sqrt(2 pi)": 1 / mpmath.sqrt(2 * mpmath.pi)}
+    with interval.rigour(rigour):
+        for name, value in exact.items():
+            _assert_encloses(interval.constant(name), [value])
+        with pytest.raises(ValueError, match="name must be one of"):
+            interval.constant("pi")
+
+
+def test_special_functions_at_infinite_end_points_take_their_limits():
+    with interval.rigour("arb"):
+        e = Interval(np.array(-np.inf), np.array(0.0)).exp()
+        c = Interval(np.array(-np.inf), np.array(np.inf)).erfc()
+    assert e.lo == 0.0 and 1.0 <= e.hi < 1.0 + 1e-15 and c.lo == 0.0 and c.hi == 2.0
+
+
+def test_product_of_unbounded_and_zero_touching_intervals_is_not_nan():
+    # [0, inf] * [0, 1] gave [nan, nan]: 0 * inf of two bounds is taken as 0, the limit of the bound
+    r = Interval(np.array(0.0), np.array(np.inf)) * Interval(np.array(0.0), np.array(1.0))
+    assert not np.isnan(r.lo) and not np.isnan(r.hi) and r.lo <= 0.0 and r.hi == np.inf
+    a = Interval(np.array([-1.0, 0.0]), np.array([0.0, 2.0]))
+    r = a * Interval(np.array([-np.inf, 1.0]), np.array([np.inf, 3.0]))
+    assert r.lo[0] == -np.inf and r.hi[0] == np.inf and r.lo[1] <= 0.0 and 6.0 <= r.hi[1] < 6.0 + 1e-14
+    assert not np.isnan((Interval(np.array(0.0), np.array(0.0)) * np.inf).lo)

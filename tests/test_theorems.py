@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from fractions import Fraction
 
 import mpmath
 import numpy as np
 import pytest
 
 import snnlib
+from snnlib import interval
 from snnlib import theorems as T
 
 RNG = np.random.default_rng(0)
@@ -81,6 +83,10 @@ def test_box_enclosures_contain_values_and_gradients_at_points_inside(quantity):
 def test_each_claim_of_theorems_1_to_3_is_certified_and_bounds_every_sample(claim):
     cert = T.certify(claim)
     assert cert.certified and not cert.refuted and cert.worst_box is None
+    # a proof: every box of a complete cover of the stated (decimal) domain re-verified with Arb
+    assert cert.rigour == "arb" and cert.assumptions == interval.ASSUMPTIONS["arb"] and cert.cover_complete
+    assert all(Fraction(lo) <= Fraction(repr(float(a))) and Fraction(hi) >= Fraction(repr(float(b)))
+               for (lo, hi), (a, b) in zip(cert.covered, claim.domain.bounds))
     sign = 1 if claim.sense == "max" else -1
     assert sign * cert.proven_bound < sign * claim.bound
     assert sign * cert.best_value <= sign * cert.proven_bound <= sign * cert.best_value + 1e-6  # tol = 1e-6
@@ -104,6 +110,9 @@ def test_false_claim_S_below_0_9_on_lemma_12_domain_is_refuted():
     claim = T.Claim("false", "S", "max", 0.9, T.LEMMA12_DOMAIN)
     cert = T.certify(claim)
     assert not cert.certified and cert.refuted and cert.best_value >= 0.9
+    # the refuting value is an Arb-proven lower bound of S at a decimal point of the stated domain
+    lower = T.enclose_decimal_point("S", np.array(cert.best_at)).lo
+    assert lower >= 0.9 and all(a <= v <= b for v, (a, b) in zip(cert.best_at, T.LEMMA12_DOMAIN.bounds))
 
 
 def test_false_claim_variance_decreases_on_nu_1_to_3_is_refuted():
@@ -228,7 +237,7 @@ def test_derivative_found_values_are_lower_bounds_at_a_point():
     point = (-0.05, -0.05, 0.975, 0.9125)
     dom = T.Domain(*((v, v) for v in point))
     exact = 0.61549600867778126  # |dS/dtau| at the point, 50-digit mpmath (review script)
-    certs = T.certify_derivative_bounds((1.0, 1.0, 1.0, exact * (1 + 1e-14)), domain=dom)
+    certs = T.certify_derivative_bounds((1.0, 1.0, 1.0, exact * (1 + 1e-14)), domain=dom, max_boxes=20000)
     assert certs[3].best_value <= exact * (1 + 1e-15) and not certs[3].refuted
 
 
@@ -306,3 +315,117 @@ def test_a_box_whose_bound_is_nan_is_never_counted_as_proven(monkeypatch):
 def test_mean_value_slack_rejects_bad_spacings(spacing, match):
     with pytest.raises(ValueError, match=match):
         T.mean_value_slack(spacing)
+
+
+# -- issue 15, part 1: what the certificates prove ------------------------------------------------------------------
+def test_round_outward_contains_the_decimal_end_points_exactly():
+    # the float 0.8 is 0.8000000000000000444 > 0.8: a cover starting there misses a strip of the domain
+    assert T.round_outward(0.8, 1.5) == (np.nextafter(0.8, 0.0), 1.5)
+    assert T.round_outward(-0.1, 0.1) == (-0.1, 0.1)  # these floats already lie outside [-0.1, 0.1]
+    for a, b in ((0.02, 0.24), (0.9, 1.25), (0.95, 1.1), (3.0, 16.0), (0.8, 0.8)):
+        lo, hi = T.round_outward(a, b)
+        assert Fraction(lo) <= Fraction(repr(a)) and Fraction(hi) >= Fraction(repr(b))
+
+
+def test_a_box_touching_an_uncovered_end_point_is_not_counted_as_covered():
+    """A cover whose boxes end at the float 0.8 leaves [0.8, 0.8000000000000000444) of nu uncovered: it is not a
+    cover of the closed domain nu in [0.8, 1.5]; the same boxes from the outward-rounded end point are."""
+    b = T.LEMMA12_DOMAIN.bounds
+    assert not T.cover_is_complete(b[None, :, 0], b[None, :, 1], T.LEMMA12_DOMAIN)
+    out = T.LEMMA12_DOMAIN.outward()
+    assert T.cover_is_complete(out[None, :, 0], out[None, :, 1], T.LEMMA12_DOMAIN)
+    # halves of the outward box cover it; dropping one, or a gap between them, does not
+    lo, hi = np.repeat(out[None, :, 0], 2, axis=0), np.repeat(out[None, :, 1], 2, axis=0)
+    hi[0, 2] = lo[1, 2] = 1.1
+    assert T.cover_is_complete(lo, hi, T.LEMMA12_DOMAIN)
+    assert not T.cover_is_complete(lo[:1], hi[:1], T.LEMMA12_DOMAIN)
+    lo[1, 2] = np.nextafter(1.1, 2.0)
+    assert not T.cover_is_complete(lo, hi, T.LEMMA12_DOMAIN)
+
+
+def test_a_search_fooled_by_wrong_special_functions_is_caught_by_the_arb_pass(monkeypatch):
+    """The numpy search rests on assumed error bounds of scipy; make erfcx 1 % too small and it 'proves' the false
+    claim mu~ < 0.065 (the maximum is 0.0677) at rigour 'assumed'. The Arb pass re-evaluates every box of the cover
+    and the claim is not certified."""
+    import types
+
+    from scipy import special
+
+    monkeypatch.setattr(interval, "special", types.SimpleNamespace(erfc=special.erfc,
+                                                                   erfcx=lambda x: 0.99 * special.erfcx(x)))
+    claim = T.Claim("false", "mu_tilde", "max", 0.065, T.THEOREM1_DOMAIN)
+    fooled = T.certify(claim, rigour="assumed")
+    assert fooled.certified and fooled.rigour == "assumed"
+    proof = T.certify(claim)
+    assert not proof.certified and proof.rigour == "arb" and proof.proven_bound > 0.0677
+    assert proof.refuted or proof.best_value > 0.065
+
+
+def test_cli_reports_the_rigour_and_grids_the_mu_xi_jacobian(capsys):
+    assert T.main(["--no-certificates", "--quantity", "S_xi", "--coarsen", "64"]) == 0
+    out = capsys.readouterr().out
+    assert "max S_xi 0.9912524171" in out
+    with pytest.raises(SystemExit):
+        T.main(["--rigour", "bogus"])
+    with pytest.raises(ValueError, match="quantity"):
+        T.paper_grid_check(coarsen=64, quantity="S_g")
+
+
+# -- issue 15, part 2: the paper's own route and the numbers inside its proofs ---------------------------------------
+def test_paper_route_proves_the_bound_for_the_jacobian_of_mu_xi_and_g_closes_the_gap():
+    """Lemma 12 as printed: 0.9912524171058772 is S of the Jacobian of (mu~, xi~) at the corner; + Lemma 10's slack
+    0.008747 leaves 5.83e-7 below 1 (recomputed with the certified maximum and the exact slack: 5.9e-7). Lemma 10's
+    constants hold for that quantity too. The contraction needs S of g, certified separately (0.98903)."""
+    route = T.paper_route(coarsen=16)
+    assert route.grid.quantity == "S_xi" and np.allclose(route.grid.argmax, T.LEMMA12_CORNER)
+    lo, hi = route.grid_max_bounds
+    assert lo <= route.grid.grid_max <= hi and hi - lo < 1e-13 and lo - 1e-15 <= T.PAPER_GRID_MAX <= hi + 1e-15
+    assert route.printed_margin == pytest.approx(1 - 0.9912524171058772 - 0.008747, abs=1e-15)
+    assert 5e-7 < route.margin < 7e-7 and abs(route.slack - 0.0087469931) < 1e-10 and route.closes
+    assert all(c.certified and c.rigour == "arb" for c in route.derivative_certificates_s_xi)
+    assert all(c.certified for c in route.derivative_certificates_s)
+    assert route.s_certificate.certified and round(route.s_certificate.proven_bound, 5) == 0.98903
+    assert "different matrix" in route.statement
+    # Lemma 10's own sum for |dS/dnu| is 2.357711, not < 2.28242; with it the margin would be negative
+    assert round(route.lemma10_nu_sum, 6) == 2.357711 and route.margin_with_nu_sum < 0
+
+
+def test_theorem_2_proof_values_are_reproduced_and_its_route_is_certified():
+    # paper Eqs. 40-43: xi~ - nu = -0.0180173 at (+-1, +-0.1, 3, 1.25) and -0.148532 at (0, 0, 3, 1.25)
+    numbers, cert = T.theorem2_proof_values()
+    assert [n.printed for n in numbers] == ["-0.0180173", "-0.148532", "-0.0180173"]
+    assert all(n.reproduced and n.hi - n.lo < 1e-13 for n in numbers)
+    assert cert.certified and cert.rigour == "arb" and round(cert.proven_bound, 7) == -0.0180173
+
+
+def test_theorem_3_derivative_bounds_reproduce_only_with_nu_min_0_02():
+    # paper Eqs. 48, 50 print 0.969231 and 0.976952; their expressions give 0.981253, 0.989408 with the
+    # appendix's nu_min = 0.05 (paper_facts §3.3)
+    bounds = T.theorem3_derivative_bounds()
+    assert [b.printed for b in bounds] == ["0.969231", "0.976952"]
+    assert [b.reproduced_by for b in bounds] == [["0.02"], ["0.02"]]
+    assert [round(b.values["0.05"][0], 6) for b in bounds] == [0.981253, 0.989408]
+    assert all(b.certificate.certified and b.certificate.proven_bound > float(b.printed) for b in bounds)
+
+
+def test_lemma_7_slip_is_harmless_by_certificate_and_lemma_10_sums_are_recomputed():
+    slip = T.lemma7_slip()
+    assert slip.harmless and slip.j12_max.rigour == slip.j12_min.rigour == "arb"
+    assert 0.11 < slip.j12_max.proven_bound < 0.115 and slip.j12_min.proven_bound > 0.06  # J12 in (0.0626, 0.1141)
+    c = slip.lemma10_constants
+    assert all(slip.lemma10_sums_derived[i] < c[i] for i in (0, 1, 3))
+    assert all(slip.lemma10_sums_stated[i] > c[i] for i in (0, 1, 3))  # with 0.194145 they would not follow
+    assert slip.lemma10_sums_derived[2] > c[2]  # the nu sum exceeds 2.28242 either way
+    with pytest.raises(ValueError, match="j12_bound"):
+        T.lemma10_printed_sums(0.194035)
+
+
+def test_decimal_point_enclosure_contains_the_decimal_not_the_float():
+    # mu~ at the decimal point (-0.1, 0.1, 0.8, 0.95), 50 digits (mpmath on exact decimals)
+    with mpmath.workdps(50):
+        exact = snnlib.mean_var_map_mpmath(mpmath.mpf("-0.1"), mpmath.mpf("0.8"), mpmath.mpf("0.1"),
+                                           mpmath.mpf("0.95"))[0]
+    e = T.enclose_decimal_point("mu_tilde", (-0.1, 0.1, 0.8, 0.95))
+    assert e.lo <= exact <= e.hi and e.hi - e.lo < 1e-14
+    with pytest.raises(ValueError, match="4 finite numbers"):
+        T.enclose_decimal_point("mu_tilde", (0.0, 1.0))
