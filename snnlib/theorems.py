@@ -712,6 +712,22 @@ def format_table(certs: list[Certificate], timings: bool = True, domains: bool =
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows)
 
 
+
+def format_markdown(certs: list[Certificate]) -> str:
+    """The certificates as a Markdown table for the book (chapter "The theorems, checked by computer"): the verdict
+    first, then the claim, its statement, the proven bound, the extreme found at a point, the paper's value and the
+    number of boxes. Deterministic (no timings)."""
+    if not certs:
+        raise ValueError("certs must hold at least one certificate")
+    lines = ["| verdict | claim | statement | proven | found | paper | boxes |", "|---|---|---|---|---|---|---|"]
+    for c in certs:
+        verdict = "**proven**" if c.certified else ("**refuted**" if c.refuted else "**not certified**")
+        paper = "—" if c.paper_value is None else f"{c.paper_value:g}"
+        name, statement = (t.replace("|", "\\|") for t in (c.name, c.statement))  # |dS/dnu| inside a cell
+        lines.append(f"| {verdict} | {name} | {statement} | {c.proven_bound:.6f} | {c.best_value:.6f} | {paper} "
+                     f"| {c.boxes} |")
+    return "\n".join(lines)
+
 # -- paper mode: the grid argument of Lemma 12 ------------------------------------------------------------------
 #: Grid spacings of Lemma 12 (Δmu, Δomega, Δnu, Δtau).
 PAPER_GRID_SPACING = (0.0068097371, 0.0008292885, 0.0009580840, 0.0007323095)

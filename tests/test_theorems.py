@@ -429,3 +429,17 @@ def test_decimal_point_enclosure_contains_the_decimal_not_the_float():
     assert e.lo <= exact <= e.hi and e.hi - e.lo < 1e-14
     with pytest.raises(ValueError, match="4 finite numbers"):
         T.enclose_decimal_point("mu_tilde", (0.0, 1.0))
+
+
+def test_format_markdown_puts_the_verdict_first_for_proven_refuted_and_open_claims():
+    proven = T.certify(T.CLAIMS[2])
+    refuted = T.certify(T.Claim("S < 0.9", "S", "max", 0.9, T.LEMMA12_DOMAIN))
+    table = T.format_markdown([proven, refuted]).splitlines()
+    assert table[0].startswith("| verdict | claim |") and len(table) == 4
+    assert table[2].startswith("| **proven** | ") and f"{proven.proven_bound:.6f}" in table[2]
+    assert table[3].startswith("| **refuted** | ")
+    derivative = T.format_markdown(T.certify_derivative_bounds()).splitlines()
+    assert all(line.count(" | ") == 6 for line in derivative[2:]), "pipes of |dS/dmu| are escaped"
+    assert "\\|∂S/∂μ\\|" in derivative[2]
+    with pytest.raises(ValueError, match="certs"):
+        T.format_markdown([])
