@@ -672,7 +672,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("Lemma 13 (Thm 1, max of mu~)", "mu_tilde", "max", 0.06773, THEOREM1_DOMAIN, 0.0677251,
           "authors' notebook p.8", tol=1e-6),
     Claim("Lemma 13 (Thm 1, min of mu~)", "mu_tilde", "min", -0.03107, THEOREM1_DOMAIN, -0.0310605,
-          "authors' notebook p.8 (Lemma 13 prints the bound -0.03106)", tol=1e-6),
+          "authors' notebook p.8 (minimum -0.0310605; the bound -0.03107 is the book's rounding outward, Lemma 13 "
+          "prints -0.03106)", tol=1e-6),
     Claim("Lemma 13 (Thm 1, max of nu~)", "nu_tilde", "max", 1.48617, THEOREM1_DOMAIN, 1.48157,
           "authors' notebook p.8", tol=1e-6),
     Claim("Lemma 13 (Thm 1, min of nu~)", "nu_tilde", "min", 0.80009, THEOREM1_DOMAIN, 0.803712,
@@ -687,7 +688,8 @@ CLAIMS: tuple[Claim, ...] = (
 
 
 #: Lemma 13's lower bound on μ̃ as the paper's proof prints it, −0.03106 < μ̃(−0.1, 0.1, 0.8, 0.95). It is false by
-#: about 5e-7 (the minimum is −0.0310605); :data:`CLAIMS` certifies the authors' notebook bound −0.03107 instead.
+#: about 5e-7 (the minimum is −0.0310605); :data:`CLAIMS` certifies −0.03107 instead (the notebook's minimum
+#: −0.0310605 rounded outward by the book).
 #: Chapter 5 (errata) and the claims ledger refute it.
 LEMMA13_AS_PRINTED = Claim("Lemma 13 as printed (Thm 1, min of mu~)", "mu_tilde", "min", -0.03106, THEOREM1_DOMAIN,
                            -0.0310605, "paper, proof of Lemma 13")
