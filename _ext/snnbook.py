@@ -20,11 +20,20 @@ author and year, under labels like "Klambauer et al., 2017".
 
 **Execution report.** myst-nb's ``nb-exec-table`` marks a notebook's status with the emoji ✅ / ❌, which show as
 empty boxes where no emoji font is installed; they become the words "ran" and "failed".
+
+**Figures.** A notebook shows each matplotlib figure as a ``<picture class="snnlib-figure">`` with a side-by-side
+and a phone version as inline PNGs (``snnlib.plotting.figure_html``). Inline, a page would carry both versions
+and grow past 2 MB; each PNG is written to ``_images/<sha256>.png`` instead and the page links it, so a reader
+downloads only the version the screen shows.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import posixpath
 import re
+from pathlib import Path
 
 from docutils import nodes
 from pybtex.plugin import register_plugin
@@ -119,8 +128,33 @@ def status_words(app, doctree, docname) -> None:
             text.parent.replace(text, nodes.Text(word))
 
 
+_INLINE_PNG = re.compile(r'(src|srcset)="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+def figure_files(app, doctree, docname) -> None:
+    """Move the inline PNGs of ``snnlib-figure`` pictures to ``_images/`` (see the module docstring)."""
+    if app.builder.format != "html":
+        return
+    images = Path(app.builder.outdir) / "_images"
+
+    def to_file(match: re.Match) -> str:
+        data = base64.b64decode(match.group(2))
+        name = hashlib.sha256(data).hexdigest() + ".png"
+        images.mkdir(parents=True, exist_ok=True)
+        if not (images / name).exists():
+            (images / name).write_bytes(data)
+        return f'{match.group(1)}="{posixpath.relpath("_images/" + name, posixpath.dirname(docname) or ".")}"'
+
+    for raw in list(doctree.findall(nodes.raw)):
+        if "html" in raw.get("format", "").split() and 'class="snnlib-figure"' in raw.astext():
+            moved = raw.copy()  # same attributes (format, classes), no children
+            moved += nodes.Text(_INLINE_PNG.sub(to_file, raw.astext()))
+            raw.parent.replace(raw, moved)
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", process_docstring)
     app.connect("html-page-context", dedupe_scripts, priority=900)  # after the theme's own handlers
     app.connect("doctree-resolved", status_words)
+    app.connect("doctree-resolved", figure_files)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

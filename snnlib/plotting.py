@@ -82,12 +82,231 @@ def setup(dpi: int = DPI, scale: float = 1.0) -> None:
     })
 
 
-def subplots(*args: Any, **kwargs: Any):
+def subplots(*args: Any, letters: bool = True, **kwargs: Any):
     """``plt.subplots`` with the book style, a constrained layout, and type that stays legible: a figure wider than
-    :data:`COLUMN_INCHES` is shown scaled down to the column, so its fonts are scaled up by the same factor."""
+    :data:`COLUMN_INCHES` is shown scaled down to the column, so its fonts are scaled up by the same factor.
+
+    With several panels and ``letters``, each panel is lettered (a), (b), ... in reading order (a bold title at its
+    left), so that captions name panels by letter: on a phone the panels are stacked (:func:`phone_version`) and
+    "left" and "right" would be wrong."""
     import matplotlib.pyplot as plt
+    import numpy as np
 
     width = kwargs.get("figsize", (COLUMN_INCHES, 4.0))[0]
     setup(scale=max(1.0, width / COLUMN_INCHES))
     kwargs.setdefault("layout", "constrained")
-    return plt.subplots(*args, **kwargs)
+    fig, axes = plt.subplots(*args, **kwargs)
+    register_figure_html()  # after the first figure: the inline backend, set up then, drops Figure formatters
+    panels = list(np.ravel(axes))
+    if letters and len(panels) > 1:
+        for i, ax in enumerate(panels):
+            ax.set_title(f"({'abcdefghijklmnopqrstuvwxyz'[i % 26]})", loc="left", fontweight="bold")
+    return fig, axes
+
+
+#: Width (inches) of the phone version of every figure (:func:`figure_html`): at :data:`DPI` 600 px, which a
+#: phone's 342 px text column (a 390 px screen) shows at 0.57 of its size, so 9 pt ticks read as 14 px.
+PHONE_INCHES = 3.0
+
+#: Screens narrower than this (CSS px) get the phone version: from 768 px on, the column shows the side-by-side
+#: version at >= 0.56 of its natural size, which keeps 9 pt type at >= 14 px.
+PHONE_BREAKPOINT_PX = 768
+
+
+def _font_scale(fig: Any) -> float:
+    """The factor :func:`subplots` multiplied the type sizes of ``fig`` by."""
+    return max(1.0, float(fig.get_size_inches()[0]) / COLUMN_INCHES)
+
+
+def _smallest_type_pt(fig: Any) -> float:
+    """Size (pt) of the smallest visible text of ``fig`` (titles, labels, ticks, legends, annotations)."""
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return float(min(sizes)) if sizes else float("inf")
+
+
+def phone_version(fig: Any, width: float = PHONE_INCHES) -> Any:
+    """A copy of ``fig`` laid out for a phone: its panels stacked in one column (in reading order: rows, then
+    columns), ``width`` inches wide, with the book's base type sizes (10 pt text, 9 pt ticks and legends), tick
+    labels on every panel of a shared axis, figure legends of at most two columns and panel legends of one.
+    ``fig`` is not changed.
+
+    Works for figures made by :func:`subplots` (one grid of panels; colour bars, twin axes and figure legends
+    follow their panels); raises ``ValueError`` for a figure without panels or whose panels lie on several grids.
+    """
+    import pickle
+
+    from matplotlib.gridspec import GridSpec
+
+    if width <= 0:
+        raise ValueError(f"width (inches) must be > 0, got {width}")
+    panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None]
+    if not panels:
+        raise ValueError("fig has no panels (axes on a grid): make it with snnlib.plotting.subplots")
+    grids = {id(ax.get_subplotspec().get_topmost_subplotspec().get_gridspec()) for ax in panels}
+    if len(grids) > 1:
+        raise ValueError(f"fig has panels on {len(grids)} grids; phone_version stacks the panels of one grid")
+    nrows, ncols = panels[0].get_subplotspec().get_gridspec().get_geometry()
+    old_w, old_h = (float(v) for v in fig.get_size_inches())
+    shrink = 1.0 / _font_scale(fig)
+
+    phone = pickle.loads(pickle.dumps(fig))
+    panels = [ax for ax in phone.axes if ax.get_subplotspec() is not None]
+
+    def place(ax: Any) -> tuple[int, int]:
+        spec = ax.get_subplotspec()
+        return spec.rowspan.start, spec.colspan.start
+
+    slots = sorted({place(ax) for ax in panels})
+    aspect = min(0.9, max(0.62, (old_h / nrows) / (old_w / ncols)))
+    panels_height = width * aspect * len(slots) + (0.35 if phone._suptitle is not None else 0.0)
+    phone.set_size_inches(width, panels_height)
+    grid = GridSpec(len(slots), 1, figure=phone)
+    row = {ax: slots.index(place(ax)) for ax in panels}
+    for ax in panels:
+        ax.set_subplotspec(grid[row[ax]])
+    for text in phone.findobj(lambda a: hasattr(a, "set_fontsize") and hasattr(a, "get_text")):
+        text.set_fontsize(text.get_fontsize() * shrink)
+    for ax in phone.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = axis.get_ticklabels(which="both")
+            if labels:
+                axis.set_tick_params(which="both", labelsize=labels[0].get_fontsize())
+    if ncols > 1:  # a y axis shared along a row showed its tick labels on the first panel only
+        for ax in panels:
+            if len(ax.get_shared_y_axes().get_siblings(ax)) > 1 and ax.yaxis.get_label_position() == "left":
+                ax.yaxis.set_tick_params(which="both", labelleft=True)
+    for legend in list(phone.legends):  # two columns, or one where two are wider than the figure
+        legend = _refit_legend(phone, legend, ncols=2)
+        phone.draw_without_rendering()
+        if legend.get_window_extent().width > phone.bbox.width:
+            _refit_legend(phone, legend, ncols=1)
+    if phone.legends:  # figure legends sit below or beside the panels: add their height
+        phone.draw_without_rendering()
+        legends = sum(legend.get_window_extent().height for legend in phone.legends) / phone.dpi
+        phone.set_size_inches(width, panels_height + legends + 0.1 * len(phone.legends))
+    for ax in phone.axes:
+        if ax.get_legend() is not None:
+            _refit_legend(ax, ax.get_legend(), ncols=1)
+    phone.draw_without_rendering()
+    for ax in panels:  # axis labels longer than their narrower axes break into lines
+        box = ax.get_window_extent()
+        _wrap(ax.xaxis.label, box.width)
+        _wrap(ax.yaxis.label, box.height * 0.9)
+    for ax in panels:  # category names that now run into each other are set at a slant
+        boxes = sorted((t.get_window_extent() for t in ax.get_xticklabels() if t.get_visible() and t.get_text()),
+                       key=lambda b: b.x0)
+        if any(a.x1 > b.x0 - 2 for a, b in zip(boxes, boxes[1:])):
+            ax.tick_params(axis="x", labelrotation=30)
+            for label in ax.get_xticklabels():
+                label.set_horizontalalignment("right")
+                label.set_rotation_mode("anchor")
+    # grow the figure by what titles, labels and legends took from the plot areas (one correction suffices)
+    phone.draw_without_rendering()
+    rows = {row[ax]: ax.get_position().height * phone.get_size_inches()[1] for ax in panels}
+    wanted = 0.7 * width * aspect
+    deficit = sum(max(0.0, wanted - height) for height in rows.values())
+    if deficit > 0:
+        phone.set_size_inches(width, phone.get_size_inches()[1] + deficit)
+    return phone
+
+
+def _wrap(label: Any, length_px: float) -> None:
+    """Break ``label`` at spaces into lines of at most ``length_px`` (its rendered length); labels with math
+    (``$...$``) are left whole."""
+    text = label.get_text()
+    extent = label.get_window_extent()
+    size = max(extent.width, extent.height)
+    if "$" in text or size <= length_px or " " not in text:
+        return
+    per_char = size / len(text)
+    lines: list[str] = []
+    for word in text.split():
+        if lines and (len(lines[-1]) + 1 + len(word)) * per_char <= length_px:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    label.set_text("\n".join(lines))
+
+
+def _refit_legend(owner: Any, legend: Any, ncols: int) -> Any:
+    """Draw ``legend`` (of a figure or axes ``owner``) again with at most ``ncols`` columns, at the same place
+    and type size (a legend's columns are fixed when it is made); returns the legend now shown."""
+    from matplotlib.legend import Legend
+
+    if legend._ncols <= ncols:
+        return legend
+    texts = legend.get_texts()
+    name = {code: key for key, code in Legend.codes.items()}[legend._loc] if isinstance(legend._loc, int) else "best"
+    side = legend._outside_loc
+    if side in ("left", "right"):
+        loc = f"outside {side} {name.split()[0]}"
+    elif side:
+        loc = f"outside {name}"
+    else:
+        loc = legend._loc
+    title = legend.get_title().get_text()
+    legend.remove()
+    return owner.legend(legend.legend_handles, [t.get_text() for t in texts], loc=loc, ncols=ncols,
+                        fontsize=texts[0].get_fontsize() if texts else None, title=title or None)
+
+
+def _png(fig: Any) -> tuple[bytes, int, int]:
+    """``fig`` as the PNG the notebook shows (book dpi, tight bounding box, white), with its size in pixels."""
+    import io
+    import struct
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    data = buf.getvalue()
+    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk of every PNG
+    return data, width, height
+
+
+def figure_html(fig: Any) -> str:
+    """``fig`` as a ``<picture>``: the figure as drawn (side by side) and, on screens narrower than
+    :data:`PHONE_BREAKPOINT_PX`, its :func:`phone_version` (panels stacked). Both images are inline PNGs (the
+    book's build moves them to files) and carry ``data-type-px``, the pixel size of their smallest type at natural
+    size, which the browser tests turn into the size a reader sees. Registered for every matplotlib figure a
+    notebook shows by :func:`subplots`."""
+    import base64
+    import html
+
+    import matplotlib.pyplot as plt
+
+    def tag(f: Any) -> str:
+        data, width, height = _png(f)
+        src = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        type_px = round(_smallest_type_pt(f) * DPI / 72, 2)
+        return f'srcset="{src}" width="{width}" height="{height}" data-type-px="{type_px}"'
+
+    titles = [ax.get_title() or ax.get_ylabel() for ax in fig.axes if ax.get_subplotspec() is not None]
+    alt = html.escape("Figure: " + "; ".join(t for t in titles if t) if any(titles) else "Figure")
+    wide = tag(fig)
+    try:
+        phone = phone_version(fig)
+    except ValueError:  # not a grid of panels: the phone gets the figure as drawn
+        return f'<picture class="snnlib-figure"><img {wide.replace("srcset=", "src=", 1)} alt="{alt}"></picture>'
+    try:
+        small = tag(phone)
+    finally:
+        plt.close(phone)
+    media = f"(max-width: {PHONE_BREAKPOINT_PX - 0.02}px)"
+    return (f'<picture class="snnlib-figure"><source media="{media}" {small}>'
+            f'<img {wide.replace("srcset=", "src=", 1)} alt="{alt}"></picture>')
+
+
+def register_figure_html() -> None:
+    """Show every matplotlib figure of the running IPython kernel through :func:`figure_html` as well (its PNG
+    stays in the output for tools that cannot show HTML). Outside IPython, nothing happens."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the book, not of snnlib
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["text/html"].for_type(Figure, figure_html)

@@ -323,7 +323,18 @@ _TABLES_AND_IMAGES = r"""() => {
     .map(i => `${i.getAttribute('src')}: ${i.naturalWidth}px shown at ` +
               `${Math.round(i.getBoundingClientRect().width)}px`);
   const icon = document.querySelector('link[rel~="icon"]');
-  return {tables, upscaled, icon: icon ? icon.getAttribute('href') : null};
+  const smallType = [];
+  for (const img of article.querySelectorAll('.cell_output img, figure img')) {
+    const picture = img.closest('picture.snnlib-figure');
+    if (!picture) { smallType.push(`${img.getAttribute('src')}: a figure without its phone version`); continue; }
+    const source = picture.querySelector('source');
+    const phone = source && img.currentSrc === new URL(source.getAttribute('srcset'), location.href).href;
+    const natural = phone ? source : img;
+    const shown = img.getBoundingClientRect().width / img.naturalWidth * Number(natural.dataset.typePx);
+    if (!(shown >= 13.3))
+      smallType.push(`${img.alt} (${phone ? 'phone' : 'side-by-side'} version): smallest type ${shown.toFixed(1)}px`);
+  }
+  return {tables, upscaled, smallType, icon: icon ? icon.getAttribute('href') : null};
 }"""
 
 
@@ -331,7 +342,9 @@ _TABLES_AND_IMAGES = r"""() => {
 def test_nothing_runs_past_the_text_column(width, site, browser):
     """At desktop and phone width, no text, formula, table or figure of any page is wider than the article: long
     displays are broken, tables wrap, and every table's last column is visible at 1400 px. Images are never
-    upscaled (each at least as wide as it is shown), and every page has a favicon."""
+    upscaled (each at least as wide as it is shown), and every page has a favicon. Every figure is a
+    ``<picture>`` of snnlib.plotting.figure_html, whose smallest type is shown at >= 13.3 px (10 pt): panels
+    side by side at desktop width, stacked on a phone."""
     ctx = browser.new_context(viewport={"width": width, "height": 900})
     mathjax = _mathjax_dir()
     if mathjax is not None:
@@ -351,6 +364,7 @@ def test_nothing_runs_past_the_text_column(width, site, browser):
             if width >= 1400:
                 problems += [f"{page}: table cut off (first cell {t!r})" for t in found["tables"]]
             problems += [f"{page}: upscaled image {u}" for u in found["upscaled"]]
+            problems += [f"{page}: {f}" for f in found["smallType"]]
             if not found["icon"] or not ((HTML / page).parent / found["icon"]).resolve().is_file():
                 problems.append(f"{page}: no favicon ({found['icon']!r})")
             tab.close()

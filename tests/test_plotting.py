@@ -39,3 +39,103 @@ def test_shades_stop_before_viridis_pale_yellow():
 def test_every_method_has_its_colour_and_unknown_names_are_grey():
     assert plotting.color("SNN") == plotting.color("SELU") != plotting.color("BatchNorm")
     assert plotting.color("no such method") == plotting.COLORS["reference"]
+
+
+def _three_panels(**kwargs):
+    import numpy as np
+
+    fig, axes = plotting.subplots(1, 3, figsize=(9, 3.2), **kwargs)
+    x = np.linspace(0, 1, 20)
+    for i, ax in enumerate(axes):
+        for k in range(4):
+            ax.plot(x, x ** (i + 1) + k, label=f"curve {k}")
+        ax.set_title(f"panel {i}")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4)
+    return fig, axes
+
+
+def test_phone_version_stacks_the_panels_in_reading_order_at_phone_width_and_base_type_sizes():
+    import matplotlib.pyplot as plt
+
+    fig, axes = _three_panels(sharey=True)
+    before = (tuple(fig.get_size_inches()), [ax.get_position().bounds for ax in axes])
+    phone = plotting.phone_version(fig)
+    phone.canvas.draw()
+    panels = [ax for ax in phone.axes if ax.get_subplotspec() is not None]
+    assert [ax.get_title() for ax in panels] == ["panel 0", "panel 1", "panel 2"]
+    assert [ax.get_subplotspec().get_geometry()[:2] for ax in panels] == [(3, 1)] * 3
+    tops = [ax.get_position().y1 for ax in panels]
+    assert tops == sorted(tops, reverse=True)  # panel 0 on top
+    assert phone.get_size_inches()[0] == pytest.approx(plotting.PHONE_INCHES)
+    # the side-by-side figure had its type scaled up by 9 / 6.4; the phone version is back at 9 pt ticks
+    assert plotting._smallest_type_pt(fig) == pytest.approx(9 * 9 / 6.4)
+    assert plotting._smallest_type_pt(phone) == pytest.approx(9)
+    # tick labels of the shared y axis show on every stacked panel, not on the first one only
+    assert all(any(t.get_visible() and t.get_text() for t in ax.get_yticklabels()) for ax in panels)
+    (legend,) = phone.legends
+    assert legend._ncols == 2 and [t.get_text() for t in legend.get_texts()] == [f"curve {k}" for k in range(4)]
+    # the original is untouched
+    assert (tuple(fig.get_size_inches()), [ax.get_position().bounds for ax in axes]) == before
+    assert fig.legends[0]._ncols == 4
+    plt.close("all")
+
+
+def test_phone_version_refuses_figures_it_cannot_stack():
+    import matplotlib.pyplot as plt
+
+    bare = plt.figure()
+    bare.add_axes((0.1, 0.1, 0.8, 0.8))  # an axes placed by hand, on no grid
+    with pytest.raises(ValueError, match="no panels"):
+        plotting.phone_version(bare)
+    fig, _ = plotting.subplots()
+    with pytest.raises(ValueError, match="width"):
+        plotting.phone_version(fig, width=0)
+    plt.close("all")
+
+
+def test_figure_html_offers_the_phone_version_below_the_breakpoint_with_legible_type():
+    import re
+
+    import matplotlib.pyplot as plt
+
+    fig, _ = _three_panels()
+    out = plotting.figure_html(fig)
+    assert out.startswith('<picture class="snnlib-figure">') and out.endswith("</picture>")
+    source = re.search(r'<source media="\(max-width: ([\d.]+)px\)" srcset="data:image/png;base64,[^"]+" '
+                       r'width="(\d+)" height="(\d+)" data-type-px="([\d.]+)">', out)
+    img = re.search(r'<img src="data:image/png;base64,[^"]+" width="(\d+)" height="(\d+)" '
+                    r'data-type-px="([\d.]+)" alt="Figure: panel 0; panel 1; panel 2">', out)
+    assert source and img
+    assert float(source.group(1)) < plotting.PHONE_BREAKPOINT_PX
+    phone_w, phone_h, phone_type = int(source.group(2)), int(source.group(3)), float(source.group(4))
+    wide_w, wide_h, wide_type = int(img.group(1)), int(img.group(2)), float(img.group(3))
+    assert phone_w < wide_w / 2 and phone_h > wide_h  # narrow and tall: stacked
+    # the type a reader sees: a 390 px phone shows the column 342 px wide, a desktop 768 px
+    assert phone_type * min(1, 342 / phone_w) >= 13.3  # 10 CSS pt
+    assert wide_type * min(1, 768 / wide_w) >= 13.3
+    plt.close("all")
+
+
+def test_every_notebook_figure_is_shown_through_figure_html(monkeypatch):
+    import IPython
+    from IPython.core.formatters import HTMLFormatter
+    from matplotlib.figure import Figure
+
+    html = HTMLFormatter()
+    shell = type("Shell", (), {"display_formatter": type("D", (), {"formatters": {"text/html": html}})()})()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    plotting.subplots()
+    assert html.lookup_by_type(Figure) is plotting.figure_html
+
+
+def test_panels_are_lettered_in_reading_order_so_captions_need_no_left_or_right():
+    import matplotlib.pyplot as plt
+
+    fig, axes = plotting.subplots(2, 2)
+    assert [ax.get_title(loc="left") for ax in axes.flat] == ["(a)", "(b)", "(c)", "(d)"]
+    phone = plotting.phone_version(fig)
+    assert [ax.get_title(loc="left") for ax in phone.axes] == ["(a)", "(b)", "(c)", "(d)"]
+    _, one = plotting.subplots()
+    _, bare = plotting.subplots(1, 2, letters=False)
+    assert one.get_title(loc="left") == "" and [ax.get_title(loc="left") for ax in bare] == ["", ""]
+    plt.close("all")
