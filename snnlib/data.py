@@ -498,7 +498,7 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
     except ImportError:
         raise _unavailable(remote.fname, f"not in {folder}, and downloading it needs the package pooch (pip install "
                                          f"pooch), or put the file from {remote.url} there") from None
-    from snnlib.reproducibility import missing_folders, remove_empty_folders
+    from snnlib.files import missing_folders, remove_empty_folders
 
     created = missing_folders(folder)
     try:

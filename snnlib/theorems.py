@@ -1270,7 +1270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="OUT", default=None, help="write the results with provenance to OUT")
     args = parser.parse_args(argv)
     if args.json:
-        from .reproducibility import check_writable
+        from .files import check_writable
 
         try:
             check_writable(args.json, "--json")
@@ -1290,7 +1290,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"python -m snnlib.theorems: {interruption.how}\n")
             return interruption.exit_status
         except (MemoryError, RuntimeError) as exc:
-            from ._validate import is_out_of_memory
+            from .errors import is_out_of_memory
 
             if not is_out_of_memory(exc):
                 raise
