@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from snnlib import stats
-from snnlib.reproducibility import write_json_atomic
+from snnlib import stats, tables
+from snnlib.files import remove_stale_temporaries, write_json_atomic
 
 #: The seven FNN families of paper Table 1 (left), SNN first.
 FNN_METHODS: tuple[str, ...] = ("SNN", "MSRAinit", "BatchNorm", "LayerNorm", "WeightNorm", "Highway", "ResNet")
@@ -472,6 +472,7 @@ def _execute(tasks: list[dict[str, Any]], engine: str, jobs: int, progress: bool
         os.makedirs(checkpoint_dir, exist_ok=True)
         for i, t in enumerate(tasks):
             path = _task_path(t, checkpoint_dir)
+            remove_stale_temporaries(path)  # left by a run killed (kill -9) while it saved this task
             if os.path.exists(path):
                 done[i] = _load_task_record(path, t)
     todo = [i for i in range(len(tasks)) if i not in done]
@@ -741,7 +742,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with interruptible() as interruption:
         try:
             seeds = [int(s) for s in _numbers(args.seeds, int, "seeds") or ()]
-            from snnlib.reproducibility import check_writable
+            from snnlib.files import check_writable
 
             check_writable(args.out)
             datasets = _datasets_from_args(args)
@@ -775,7 +776,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return interruption.exit_status
     path, ok = write_result(args.out, result, parser.prog)
     if "comparison" in result:
-        print(stats.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
+        print(tables.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
     if result["metric"] == "auc":  # paper Table 3: mean ROC AUC ± standard deviation over the folds
         for method, row in result["summary"].items():
             print(f"{method:>12}  AUC {row['mean']:.4f} ± {row['std']:.3f}")
