@@ -869,8 +869,8 @@ def _grid_max_numpy(axes, chunk, jobs: int | None = None, quantity: str = "S"):
 
         bounds = np.linspace(0, n_rows, 4 * jobs + 1).astype(int)
         with process_pool(jobs) as pool:  # spawned workers, terminated at once if interrupted
-            results = list(pool.map(_grid_rows_max, *zip(*[(axes, chunk, int(a), int(b), quantity)
-                                                             for a, b in zip(bounds[:-1], bounds[1:]) if b > a])))
+            results = pool.starmap(_grid_rows_max, [(axes, chunk, int(a), int(b), quantity)
+                                                    for a, b in zip(bounds[:-1], bounds[1:]) if b > a])
     best, (r, c) = max(results, key=lambda bw: bw[0])
     mu, om = (a.ravel() for a in np.meshgrid(axes[0], axes[1], indexing="ij"))
     nu, ta = (a.ravel() for a in np.meshgrid(axes[2], axes[3], indexing="ij"))
