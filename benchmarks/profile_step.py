@@ -31,7 +31,7 @@ from torch.autograd import DeviceType
 from torch.profiler import ProfilerActivity, profile
 
 from snnlib._cli import device_and_output
-from snnlib.reproducibility import write_json_atomic
+from snnlib.files import write_json_atomic
 from snnlib.train import (
     PRECISIONS,
     Member,

@@ -78,7 +78,7 @@ def write_result(path: str | os.PathLike, doc: Any, prog: str) -> tuple[Path, bo
     temporary folder, prints one line naming both places and the cause on stderr, and returns ``ok=False``
     (the command then exits with status 1). If that fails too, the error propagates.
     """
-    from snnlib.reproducibility import write_json_atomic
+    from snnlib.files import write_json_atomic
 
     path = Path(path)
     replacing = path.is_file()
@@ -99,7 +99,7 @@ def write_result(path: str | os.PathLike, doc: Any, prog: str) -> tuple[Path, bo
 def device_and_output(parser: Any, device: str, json_path: str | None) -> Any:
     """The torch device named by ``--device``, after checking that ``--json`` (if given) can be written; a bad
     value ends the command through ``parser.error`` (one line, exit status 2). Used by the benchmark scripts."""
-    from snnlib.reproducibility import check_writable
+    from snnlib.files import check_writable
     from snnlib.train import pick_device
 
     try:

@@ -2,32 +2,34 @@
 
 ``concurrent.futures.ProcessPoolExecutor`` waits on exit for the tasks already running, so an interrupted
 grid check or tabular sweep kept computing (and, under ``timeout -s INT``, kept its workers running after the
-parent gave up). Used by :mod:`snnlib.theorems` and :mod:`snnlib.tabular`.
+parent gave up). The standard library's ``multiprocessing.pool.Pool`` has the operation needed,
+``terminate()``; this wraps it in a context manager. Used by :mod:`snnlib.theorems` (chapter "The theorems,
+checked by computer") and :mod:`snnlib.tabular` (chapter "A tabular benchmark").
 """
 
 from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from multiprocessing.pool import Pool
+
+from ._validate import check_int
 
 
 @contextmanager
-def process_pool(jobs: int) -> Iterator[ProcessPoolExecutor]:
-    """``jobs`` worker processes started with *spawn* (a forked child of a process whose OpenMP/BLAS threads are
-    running can deadlock). On normal exit the pool is shut down as usual; if the body raises (including
-    KeyboardInterrupt) pending tasks are cancelled and the workers are terminated before the error propagates."""
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+def process_pool(jobs: int) -> Iterator[Pool]:
+    """A ``multiprocessing`` pool of ``jobs`` worker processes started with *spawn* (a forked child of a process
+    whose OpenMP/BLAS threads are running can deadlock). On normal exit no more tasks are accepted and the exit
+    waits until the workers have finished every task submitted; if the body raises (including
+    KeyboardInterrupt) the workers are terminated at once (SIGTERM, then reaped) before the error propagates.
+    ``jobs`` must be an integer >= 1."""
+    check_int("jobs", jobs, 1, "number of worker processes")
+    pool = multiprocessing.get_context("spawn").Pool(int(jobs))
     try:
         yield pool
     except BaseException:
-        workers = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in workers:
-            if proc.is_alive():
-                proc.terminate()
-        for proc in workers:
-            proc.join(timeout=5)
+        pool.terminate()
         raise
-    pool.shutdown(wait=True)
+    pool.close()
+    pool.join()

@@ -73,12 +73,3 @@ def _show(arr: np.ndarray) -> str:
     if flat.size == 1:
         return repr(float(flat[0]))
     return f"{flat[:3].tolist()}{' ...' if flat.size > 3 else ''} ({flat.size} offending entries)"
-
-
-def is_out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` says an allocation failed (host or device): the command lines turn it into one line."""
-    if isinstance(exc, MemoryError):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate" in text
-                                              or "cannot allocate" in text)

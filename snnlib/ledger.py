@@ -313,8 +313,8 @@ def _errata(led: _Ledger, th: Any, route: Any, slip: Any) -> None:
 def _init(led: _Ledger) -> None:
     import torch
 
-    from snnlib.audit import measure_deep_network
     from snnlib.init import init_linear_, truncated_normal_variance, weight_stats
+    from snnlib.propagation import measure_deep_network
 
     n, chapter, label = 512, CHAPTERS["init"], ("def-snn-init",)
     with torch.random.fork_rng(devices=[]):  # the page's own torch random state is left as it was

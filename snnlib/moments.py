@@ -471,9 +471,16 @@ _MEANINGS = (("mu", "mean of the incoming activations", False), ("nu", "variance
              ("tau", "sum of squared weights, n * mean(w**2)", True))
 
 
-def _validate(mu, nu, omega, tau, alpha, lam) -> None:
+def check_moment_args(mu: Any, nu: Any, omega: Any, tau: Any) -> None:
+    """ValueError naming the argument, its meaning and its range unless mu and omega are finite and nu and tau
+    finite and > 0 (real numbers or arrays; paper Eq. (3)). The one check of g's inputs, used by :func:`mean_var_map`
+    and the references of :mod:`snnlib.reference`; see chapter "Deriving the mapping g"."""
     for (name, meaning, positive), value in zip(_MEANINGS, (mu, nu, omega, tau)):
         (check_positive if positive else check_finite)(name, value, meaning)
+
+
+def _validate(mu, nu, omega, tau, alpha, lam) -> None:
+    check_moment_args(mu, nu, omega, tau)
     check_positive("alpha", alpha, "SELU saturation parameter")
     check_positive("lam", lam, "SELU scale parameter")
 

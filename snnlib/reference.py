@@ -16,17 +16,10 @@ from typing import Any
 import numpy as np
 from scipy import integrate
 
-from ._validate import check_finite, check_positive
 from .activations import ALPHA_01, LAMBDA_01, selu
+from .moments import check_moment_args
 
 Activation = Callable[[Any], Any]
-
-
-def _check(mu, nu, omega, tau) -> None:
-    check_finite("mu", mu, "mean of the incoming activations")
-    check_finite("omega", omega, "sum of the weights, n * mean(w)")
-    check_positive("nu", nu, "variance of the incoming activations")
-    check_positive("tau", tau, "sum of squared weights, n * mean(w**2)")
 
 
 def gaussian_expectation(f: Callable[[float], float], mean: float, var: float, kinks: tuple[float, ...] = (0.0,),
@@ -52,7 +45,7 @@ def gaussian_expectation(f: Callable[[float], float], mean: float, var: float, k
 def moments_quadrature(mu: float, nu: float, omega: float = 0.0, tau: float = 1.0,
                        activation: Activation | None = None, kinks: tuple[float, ...] = (0.0,)) -> tuple[float, float]:
     """(mu~, nu~) of paper Eq. (3) by quadrature, for any scalar activation (default SELU with alpha01, lambda01)."""
-    _check(mu, nu, omega, tau)
+    check_moment_args(mu, nu, omega, tau)
     f = activation if activation is not None else (lambda x: float(selu(x)))
     m, s2 = float(mu) * float(omega), float(nu) * float(tau)
     mean = gaussian_expectation(lambda z: f(z), m, s2, kinks)
@@ -64,7 +57,7 @@ def moments_monte_carlo(mu: float, nu: float, omega: float = 0.0, tau: float = 1
                         activation: Activation | None = None, n: int = 1_000_000,
                         seed: int = 0) -> tuple[float, float, float, float]:
     """(mu~, nu~, se_mu, se_nu): Monte Carlo estimates of paper Eq. (3) from n samples, with standard errors."""
-    _check(mu, nu, omega, tau)
+    check_moment_args(mu, nu, omega, tau)
     if not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"n must be an integer >= 2 (number of samples), got {n!r}")
     f = activation if activation is not None else selu

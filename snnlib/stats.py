@@ -11,7 +11,6 @@ plain numpy arrays, lists and dicts (pandas is not a dependency).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -148,26 +147,6 @@ def compare(acc: Any, methods: Sequence[str], reference: str | None = None, alph
     return rows
 
 
-def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, digits: int = 3) -> str:
-    """Format a list of dicts as a markdown table; floats with ``digits`` decimals, p-values as 1.2e-03.
-
-    Columns whose name starts with ``p_value`` are p-values; ``None`` prints as an em dash, and a row's
-    ``significant`` flag as ``*`` after its ``p_value`` (the paper's notation in Table 1).
-    """
-    if not rows:
-        raise ValueError("rows must hold at least one row")
-    cols = list(columns) if columns is not None else [c for c in rows[0] if c != "significant"]
-
-    def cell(row: dict[str, Any], col: str) -> str:
-        value = row.get(col)
-        if value is None:
-            return "—"
-        if col.startswith("p_value"):
-            return f"{value:.1e}" + ("*" if col == "p_value" and row.get("significant") else "")
-        if isinstance(value, float):
-            return "NA" if math.isnan(value) else f"{value:.{digits}f}"
-        return str(value)
-
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(cell(r, c) for c in cols) + " |" for r in rows]
-    return "\n".join(lines)
+# markdown_table is presentation, not statistics: it lives in snnlib.tables. Kept importable from here only for the
+# chapters that still write ``from snnlib.stats import markdown_table`` (02, 06, 07); new code imports snnlib.tables.
+from .tables import markdown_table  # noqa: E402,F401

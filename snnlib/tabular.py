@@ -8,9 +8,9 @@ accuracy of that choice is reported. The per-dataset accuracies are then ranked 
 
 The default grid is small (it runs on a laptop); ``paper_grid=True`` / ``--paper-grid`` uses the SNN grid of
 Table A4 with what the paper states of the other families' grids (:data:`PAPER_FAMILY_GRIDS`). Tasks run
-serially, in local processes (``concurrent.futures``, the default for ``jobs > 1``) or with Dask (optional
-extra: ``pip install "dask[distributed]"``), and the result is written atomically as JSON with provenance.
-Command line: ``python -m snnlib.experiments tabular --help``.
+serially, in local processes (a spawn-context ``multiprocessing`` pool, the default for ``jobs > 1``) or with
+Dask (optional extra: ``pip install "dask[distributed]"``), and the result is written atomically as JSON with
+provenance. Command line: ``python -m snnlib.experiments tabular --help``.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from snnlib import stats
-from snnlib.reproducibility import write_json_atomic
+from snnlib import stats, tables
+from snnlib.files import remove_stale_temporaries, write_json_atomic
 
 #: The seven FNN families of paper Table 1 (left), SNN first.
 FNN_METHODS: tuple[str, ...] = ("SNN", "MSRAinit", "BatchNorm", "LayerNorm", "WeightNorm", "Highway", "ResNet")
@@ -427,6 +427,12 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------------- sweep
+def _run_numbered_task(numbered: tuple[int, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    """``(i, run_task(task))`` for ``(i, task)``: a worker's result names its task (results arrive as finished)."""
+    i, task = numbered
+    return i, run_task(task)
+
+
 def _task_path(task: dict[str, Any], checkpoint_dir: str | os.PathLike) -> str:
     """Where a finished task's record is kept: named after everything that determines it (dataset, method,
     seed, configuration, data folder), so a changed setting never reuses an old record."""
@@ -472,6 +478,7 @@ def _execute(tasks: list[dict[str, Any]], engine: str, jobs: int, progress: bool
         os.makedirs(checkpoint_dir, exist_ok=True)
         for i, t in enumerate(tasks):
             path = _task_path(t, checkpoint_dir)
+            remove_stale_temporaries(path)  # left by a run killed (kill -9) while it saved this task
             if os.path.exists(path):
                 done[i] = _load_task_record(path, t)
     todo = [i for i in range(len(tasks)) if i not in done]
@@ -488,14 +495,12 @@ def _execute(tasks: list[dict[str, Any]], engine: str, jobs: int, progress: bool
                 save(i, run_task(tasks[i]))
                 bar.update(1)
         elif engine == "local" and todo:
-            from concurrent.futures import as_completed
 
             from snnlib._pool import process_pool
 
             with process_pool(jobs) as pool:  # spawned workers, terminated at once if interrupted
-                futures = {pool.submit(run_task, tasks[i]): i for i in todo}
-                for fut in as_completed(futures):
-                    save(futures[fut], fut.result())
+                for i, record in pool.imap_unordered(_run_numbered_task, [(i, tasks[i]) for i in todo]):
+                    save(i, record)
                     bar.update(1)
         elif todo:
             for i, record in zip(todo, _execute_dask([tasks[i] for i in todo], jobs, progress, dask_scheduler,
@@ -741,7 +746,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with interruptible() as interruption:
         try:
             seeds = [int(s) for s in _numbers(args.seeds, int, "seeds") or ()]
-            from snnlib.reproducibility import check_writable
+            from snnlib.files import check_writable
 
             check_writable(args.out)
             datasets = _datasets_from_args(args)
@@ -775,7 +780,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return interruption.exit_status
     path, ok = write_result(args.out, result, parser.prog)
     if "comparison" in result:
-        print(stats.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
+        print(tables.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
     if result["metric"] == "auc":  # paper Table 3: mean ROC AUC ± standard deviation over the folds
         for method, row in result["summary"].items():
             print(f"{method:>12}  AUC {row['mean']:.4f} ± {row['std']:.3f}")

@@ -49,6 +49,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from functools import cache
@@ -456,6 +457,38 @@ def _initial_boxes(domain: Domain, initial: tuple[int, ...]) -> tuple[np.ndarray
     return np.stack([g.ravel() for g in grids], axis=1), np.stack([g.ravel() for g in grids_hi], axis=1)
 
 
+def _branch_and_bound(lo: np.ndarray, hi: np.ndarray, step: Callable[[np.ndarray, np.ndarray], tuple],
+                      max_boxes: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray, Any, int]:
+    """The bisection loop of :func:`certify` and :func:`certify_derivative_bounds`: evaluate the boxes
+    [lo, hi] (arrays (n, 4)), keep the finished ones, halve the others along one axis, until none is left, the
+    search stops or the next round would exceed ``max_boxes`` evaluations.
+
+    ``step(lo, hi)`` evaluates a round and returns ``(done, axis, kept, stop)``: which boxes are finished (bool
+    (n,)), the axis to halve each along (int (n,)), a per-box array kept with the unfinished boxes, and whether to
+    stop. Returns ``(cover_lo, cover_hi, lo, hi, kept, boxes)``: the lists of finished boxes per round, the boxes
+    left (with their ``kept`` rows) and the number of boxes evaluated. See chapter "The theorems, checked by
+    computer"."""
+    boxes = 0
+    cover_lo: list[np.ndarray] = []
+    cover_hi: list[np.ndarray] = []
+    kept = None
+    while len(lo):
+        done, axis, kept, stop = step(lo, hi)
+        boxes += len(lo)
+        if np.any(done):
+            cover_lo.append(lo[done])
+            cover_hi.append(hi[done])
+        lo, hi, kept, axis = lo[~done], hi[~done], kept[~done], axis[~done]
+        if stop or not len(lo) or boxes + 2 * len(lo) > max_boxes:
+            break
+        rows = np.arange(len(lo))
+        cut = 0.5 * (lo[rows, axis] + hi[rows, axis])
+        lo2, hi1 = lo.copy(), hi.copy()
+        hi1[rows, axis], lo2[rows, axis] = cut, cut
+        lo, hi = np.concatenate([lo, lo2]), np.concatenate([hi1, hi])
+    return cover_lo, cover_hi, lo, hi, kept, boxes
+
+
 def certify(claim: Claim, max_boxes: int = 2_000_000, initial: tuple[int, int, int, int] = (2, 2, 4, 4),
             batch: int = 65536, rigour: str = "arb") -> Certificate:
     """Prove ``claim`` by branch-and-bound with interval arithmetic (see the module docstring).
@@ -478,36 +511,28 @@ def certify(claim: Claim, max_boxes: int = 2_000_000, initial: tuple[int, int, i
     sign = 1.0 if claim.sense == "max" else -1.0
     target = sign * claim.bound
     lo, hi = _initial_boxes(claim.domain, initial)
-    best, best_at, proven, boxes = -np.inf, np.full(4, np.nan), -np.inf, 0
+    best, best_at, proven = -np.inf, np.full(4, np.nan), -np.inf
     refuted = False
-    cover_lo, cover_hi = [], []
+
+    def step(lo: np.ndarray, hi: np.ndarray) -> tuple:
+        nonlocal best, best_at, proven, refuted
+        parts = [_bound_boxes(claim.quantity, sign, lo[i:i + batch], hi[i:i + batch])
+                 for i in range(0, len(lo), batch)]
+        upper, c, fc, score = (np.concatenate(p) for p in zip(*parts))
+        k = int(np.argmax(fc))
+        if fc[k] > best:
+            best, best_at = float(fc[k]), c[k]
+        if best >= target:
+            refuted = True
+        done = upper < target
+        if claim.tol is not None:
+            done &= upper <= best + claim.tol
+        if np.any(done):
+            proven = max(proven, float(upper[done].max()))
+        return done, np.argmax(score, axis=1), upper, refuted
+
     with interval.rigour("assumed"):
-        while len(lo):
-            parts = [_bound_boxes(claim.quantity, sign, lo[i:i + batch], hi[i:i + batch])
-                     for i in range(0, len(lo), batch)]
-            upper, c, fc, score = (np.concatenate(p) for p in zip(*parts))
-            boxes += len(lo)
-            k = int(np.argmax(fc))
-            if fc[k] > best:
-                best, best_at = float(fc[k]), c[k]
-            if best >= target:
-                refuted = True
-            done = upper < target
-            if claim.tol is not None:
-                done &= upper <= best + claim.tol
-            if np.any(done):
-                proven = max(proven, float(upper[done].max()))
-                cover_lo.append(lo[done])
-                cover_hi.append(hi[done])
-            lo, hi, upper, score = lo[~done], hi[~done], upper[~done], score[~done]
-            if refuted or not len(lo) or boxes + 2 * len(lo) > max_boxes:
-                break
-            dim = np.argmax(score, axis=1)
-            rows = np.arange(len(lo))
-            mid = 0.5 * (lo[rows, dim] + hi[rows, dim])
-            lo2, hi1 = lo.copy(), hi.copy()
-            hi1[rows, dim], lo2[rows, dim] = mid, mid
-            lo, hi = np.concatenate([lo, lo2]), np.concatenate([hi1, hi])
+        cover_lo, cover_hi, lo, hi, upper, boxes = _branch_and_bound(lo, hi, step, max_boxes)
     worst = None
     if len(lo):  # budget spent (or refuted): the remaining boxes still bound the quantity and belong to the cover
         proven = max(proven, float(upper.max()))
@@ -603,36 +628,28 @@ def certify_derivative_bounds(bounds: tuple[float, ...] | None = None, domain: D
     span = np.where(span > 0, span, 1.0)  # a degenerate (point) range is never split
     lo, hi = box[None, :, 0].copy(), box[None, :, 1].copy()
     proven, best, best_at = np.zeros(4), np.zeros(4), np.zeros((4, 4))
-    boxes, refuted = 0, False
-    cover_lo, cover_hi = [], []
+    refuted = False
+
+    def step(lo: np.ndarray, hi: np.ndarray) -> tuple:
+        nonlocal proven, refuted
+        mag = _derivative_magnitudes(quantity, lo, hi)
+        mid = 0.5 * (lo + hi)
+        # a rigorous *lower* bound of |∂S/∂x_i| at the centre: what is found there (and refutes a claim) must
+        # not be an overestimate
+        at_mid = _derivative_lower_at(quantity, mid)
+        k = np.argmax(at_mid, axis=0)
+        better = at_mid[k, range(4)] > best
+        best[better], best_at[better] = at_mid[k, range(4)][better], mid[k][better]
+        refuted = bool(np.any(best >= claim))
+        done = np.all(mag < claim, axis=1)
+        if tol is not None:
+            done &= np.all(mag <= best + tol, axis=1)
+        if np.any(done):
+            proven = np.maximum(proven, mag[done].max(axis=0))
+        return done, np.argmax((hi - lo) / span, axis=1), mag, refuted
+
     with interval.rigour("assumed"):
-        while len(lo):
-            mag = _derivative_magnitudes(quantity, lo, hi)
-            mid = 0.5 * (lo + hi)
-            # a rigorous *lower* bound of |∂S/∂x_i| at the centre: what is found there (and refutes a claim) must
-            # not be an overestimate
-            at_mid = _derivative_lower_at(quantity, mid)
-            boxes += len(lo)
-            k = np.argmax(at_mid, axis=0)
-            better = at_mid[k, range(4)] > best
-            best[better], best_at[better] = at_mid[k, range(4)][better], mid[k][better]
-            refuted = bool(np.any(best >= claim))
-            done = np.all(mag < claim, axis=1)
-            if tol is not None:
-                done &= np.all(mag <= best + tol, axis=1)
-            if np.any(done):
-                proven = np.maximum(proven, mag[done].max(axis=0))
-                cover_lo.append(lo[done])
-                cover_hi.append(hi[done])
-            lo, hi, mag = lo[~done], hi[~done], mag[~done]
-            if refuted or not len(lo) or boxes + 2 * len(lo) > max_boxes:
-                break
-            dim = np.argmax((hi - lo) / span, axis=1)
-            rows = np.arange(len(lo))
-            cut = 0.5 * (lo[rows, dim] + hi[rows, dim])
-            lo2, hi1 = lo.copy(), hi.copy()
-            hi1[rows, dim], lo2[rows, dim] = cut, cut
-            lo, hi = np.concatenate([lo, lo2]), np.concatenate([hi1, hi])
+        cover_lo, cover_hi, lo, hi, mag, boxes = _branch_and_bound(lo, hi, step, max_boxes)
     if len(lo):
         proven = np.maximum(proven, mag.max(axis=0))
         cover_lo.append(lo)
@@ -869,8 +886,8 @@ def _grid_max_numpy(axes, chunk, jobs: int | None = None, quantity: str = "S"):
 
         bounds = np.linspace(0, n_rows, 4 * jobs + 1).astype(int)
         with process_pool(jobs) as pool:  # spawned workers, terminated at once if interrupted
-            results = list(pool.map(_grid_rows_max, *zip(*[(axes, chunk, int(a), int(b), quantity)
-                                                             for a, b in zip(bounds[:-1], bounds[1:]) if b > a])))
+            results = pool.starmap(_grid_rows_max, [(axes, chunk, int(a), int(b), quantity)
+                                                    for a, b in zip(bounds[:-1], bounds[1:]) if b > a])
     best, (r, c) = max(results, key=lambda bw: bw[0])
     mu, om = (a.ravel() for a in np.meshgrid(axes[0], axes[1], indexing="ij"))
     nu, ta = (a.ravel() for a in np.meshgrid(axes[2], axes[3], indexing="ij"))
@@ -1270,7 +1287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="OUT", default=None, help="write the results with provenance to OUT")
     args = parser.parse_args(argv)
     if args.json:
-        from .reproducibility import check_writable
+        from .files import check_writable
 
         try:
             check_writable(args.json, "--json")
@@ -1290,7 +1307,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"python -m snnlib.theorems: {interruption.how}\n")
             return interruption.exit_status
         except (MemoryError, RuntimeError) as exc:
-            from ._validate import is_out_of_memory
+            from .errors import is_out_of_memory
 
             if not is_out_of_memory(exc):
                 raise

@@ -34,7 +34,6 @@ import logging
 import math
 import os
 import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -47,9 +46,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from snnlib.files import atomic_write, remove_stale_temporaries
 from snnlib.mlpstack import FAST_FAMILIES, MLPStack, can_stack, stack_key
 from snnlib.models import FAMILIES, OUTPUT_INITS, SHAPES, build_model, count_params
-from snnlib.reproducibility import RESULT_FILE_MODE, git_commit
+from snnlib.reproducibility import git_commit
 
 logger = logging.getLogger(__name__)
 
@@ -317,22 +317,16 @@ def _set_rng_state(state: dict[str, Any]) -> None:
 
 
 def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> None:
-    """``torch.save`` to a temporary file in the same folder, then ``os.replace`` (atomic on POSIX and Windows).
+    """``torch.save`` through :func:`snnlib.files.atomic_write`: a temporary file in the same folder, then
+    ``os.replace`` (atomic on POSIX and Windows).
 
     A failed write (disk full, read-only folder) raises :class:`CheckpointError` and leaves the previous
-    checkpoint untouched; the temporary file is removed in every case (Ctrl-C included).
+    checkpoint untouched; the temporary file is removed in every case but a kill -9, after which
+    :func:`train_models` removes it when the run starts again.
     """
     path = Path(path)
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.fchmod(fd, RESULT_FILE_MODE)  # mkstemp makes 0600; a checkpoint is as shareable as the results beside it
-        os.close(fd)
-        torch.save(payload, tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())  # on disk before it replaces the previous checkpoint
-        os.replace(tmp, path)
+        atomic_write(path, lambda fh: torch.save(payload, fh))
     except (OSError, RuntimeError) as exc:  # torch reports a full disk as a RuntimeError ("unexpected pos")
         try:
             free = f"; {shutil.disk_usage(path.parent).free / 2**20:.0f} MiB free there"
@@ -341,13 +335,18 @@ def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> None:
         kept = "the previous checkpoint is kept" if path.exists() else "no earlier checkpoint exists"
         raise CheckpointError(f"cannot write checkpoint {path} ({type(exc).__name__}: "
                               f"{_first_line(exc)}{free}); {kept}") from exc
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _first_line(exc: BaseException, limit: int = 200) -> str:
     text = (str(exc).strip().splitlines() or [""])[0]
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _cause(exc: BaseException, limit: int = 300) -> str:
+    """The informative part of ``exc``'s message: ``load_state_dict`` puts a header line ("Error(s) in loading
+    state_dict for MLPStack:") before the first tensor that does not fit ("size mismatch for weight_0: ...")."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()] or [type(exc).__name__]
+    text = " ".join(lines[:2]) if lines[0].endswith(":") and len(lines) > 1 else lines[0]
     return text if len(text) <= limit else text[:limit] + "..."
 
 
@@ -360,7 +359,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     import pickle
     import zipfile
 
-    from snnlib._validate import is_out_of_memory
+    from snnlib.errors import is_out_of_memory
 
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -576,6 +575,9 @@ def _train(models: Sequence[nn.Module], lrs: Sequence[float], X: Any, y: Any, co
     result = TrainResult([[] for _ in range(k)], [[] for _ in range(k)], [None] * k,
                          [[] for _ in range(k)] if has_val else [], [[] for _ in range(k)] if has_val else [])
     start_epoch, elapsed = 0, 0.0
+    if checkpoint_path is not None:  # a run killed (kill -9) while it wrote this checkpoint left its temporary file
+        for tmp in remove_stale_temporaries(checkpoint_path):
+            logger.info("removed %s, left by an interrupted checkpoint write", tmp)
     if checkpoint_path is not None and os.path.exists(checkpoint_path):
         state = load_checkpoint(checkpoint_path)
         if int(state["epoch"]) > config.epochs:
@@ -585,15 +587,17 @@ def _train(models: Sequence[nn.Module], lrs: Sequence[float], X: Any, y: Any, co
         if bool(state["history"]["val_loss"]) != has_val:
             raise ValueError(f"checkpoint {checkpoint_path} was written {'with' if not has_val else 'without'} "
                              "a validation set; resume it the same way or use another checkpoint folder")
-        try:
+        try:  # shapes, names or a history that do not fit this sweep: the file is named, never a torch traceback
             for (unit, _), saved in zip(units, state["units"], strict=True):
                 unit.load_state_dict(saved)
-        except (RuntimeError, ValueError, KeyError) as exc:  # shapes or names that do not fit this sweep
-            raise CheckpointError(f"checkpoint {checkpoint_path} does not fit this sweep ({_first_line(exc)}). "
+            _set_rng_state(state["rng"])
+            alive = [bool(a) for a in state["alive"]]
+            if len(alive) != k:
+                raise ValueError(f"it holds {len(alive)} networks, this sweep trains {k}")
+            result = TrainResult(**state["history"])
+        except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
+            raise CheckpointError(f"checkpoint {checkpoint_path} does not fit this sweep ({_cause(exc)}). "
                                   "Delete it to start that sweep over (its epochs are lost)") from exc
-        _set_rng_state(state["rng"])
-        alive = [bool(a) for a in state["alive"]]
-        result = TrainResult(**state["history"])
         start_epoch, elapsed = int(state["epoch"]), float(state["history"]["wall_time_s"])
         logger.info("resuming from epoch %d of checkpoint %s", start_epoch, checkpoint_path)
     elif checkpoint_path is not None and config.checkpoint_every:

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from snnlib.audit import AUDIT, functional_alpha_dropout_is_identity, measure_deep_network, run_audit
+from snnlib.audit import AUDIT, functional_alpha_dropout_is_identity, run_audit
 from snnlib.meanfield import chi1, qmap_trajectory
+from snnlib.propagation import measure_deep_network
 
 SMALL = {"depth": 30, "width": 256, "n": 512, "n_grad": 128}
 

@@ -676,3 +676,64 @@ def test_the_real_npm_tarball_when_present(monkeypatch):
     ds = data.load_mnist10k(root=path.parent, seed=0)
     assert (len(ds.y_train), len(ds.y_val), len(ds.y_test)) == (8333, 1667, 0)
     assert ds.files == {NPM_NAME: data.MNIST10K_NPM_SHA256}
+
+
+@pytest.fixture
+def no_hang():
+    """Fail (instead of hanging the suite) if a test reads a FIFO or /dev/zero for more than 20 s."""
+    import signal
+
+    def stop(*_):
+        raise TimeoutError("read for 20 s: the cache check did not refuse the file")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_cached_files_that_are_not_regular_files_are_refused_by_name(tmp_path, no_hang, monkeypatch):
+    import os
+
+    fname = data.REMOTES["htru2_zip"].fname
+    downloads = []
+    monkeypatch.setattr("pooch.retrieve", lambda *a, **k: downloads.append(a) or 1 / 0)
+    cases = {
+        "fifo": (lambda p: os.mkfifo(p), r"is a named pipe \(FIFO\), not a regular file"),
+        "dev-zero": (lambda p: p.symlink_to("/dev/zero"), r"\(a symbolic link to '/dev/zero'\) is a character device"),
+        "loop": (lambda p: p.symlink_to(p), r"is a symbolic link to .* that cannot be followed \(it loops\)"),
+        "dangling": (lambda p: p.symlink_to(tmp_path / "gone"), r"cannot be followed \(its target does not exist\)"),
+    }
+    for case, (make, says) in cases.items():
+        folder = tmp_path / case
+        folder.mkdir()
+        make(folder / fname)
+        with pytest.raises(DatasetUnavailable, match=rf"{re.escape(str(folder / fname))}.*{says}.*not used"):
+            data.fetch("htru2_zip", root=folder, sha256="0" * 64)
+        with pytest.raises(DatasetUnavailable, match=re.escape(str(folder / fname))):
+            data.sha256_of(folder / fname)
+    assert downloads == []  # a broken link is reported, not downloaded over
+
+
+def test_a_verified_csv_with_an_infinity_names_the_file_line_and_column(tmp_path):
+    rows = [",".join(str(v) for v in list(np.arange(8) + i) + [i % 2]) for i in range(20)]
+    rows[6] = rows[6].replace("8", "inf", 1)  # line 7: the features 6..13, column 3 holds 8
+    with zipfile.ZipFile(tmp_path / "HTRU2.zip", "w") as zf:
+        zf.writestr("HTRU_2.csv", "\n".join(rows) + "\n")
+    digest = data.sha256_of(tmp_path / "HTRU2.zip")
+    with pytest.raises(ValueError, match=r"HTRU_2\.csv in .*HTRU2\.zip: line 7, column 3 holds inf"):
+        data.load_htru2(root=tmp_path, sha256=digest)
+    (tmp_path / "plain.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(data.NonFiniteData, match=r"plain\.csv: line 7, column 3 holds inf"):
+        data.read_htru2_csv(tmp_path / "plain.csv")
+
+
+def test_a_uci_table_with_nan_names_the_file_line_and_column(tmp_path):
+    folder = tmp_path / "toyset"
+    folder.mkdir()
+    rows = "\tf1\tf2\tclase\n" + "".join(f"{i + 1}\t{i}\t{'nan' if i == 4 else i}\t{i % 2}\n" for i in range(8))
+    (folder / "toyset_R.dat").write_text(rows)
+    (folder / "conxuntos.dat").write_text("0 1 2 3 4 5\n6 7\n")
+    with pytest.raises(ValueError, match=r"toyset_R\.dat: line 6, column 3 holds nan"):
+        data.load_uci_folder(folder)

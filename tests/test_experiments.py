@@ -401,16 +401,16 @@ def test_figure1_unreadable_checkpoint_is_one_line_naming_the_file(tmp_path, cap
 
 
 def test_figure1_result_is_rescued_when_out_becomes_unwritable(tmp_path, monkeypatch, capsys):
-    from snnlib import reproducibility
+    from snnlib import files
 
-    real = reproducibility.write_json_atomic
+    real = files.write_json_atomic
 
     def failing(path, obj):
         if "figure1_digits.json" == Path(path).name:
             raise OSError(28, "No space left on device")
         return real(path, obj)
 
-    monkeypatch.setattr(reproducibility, "write_json_atomic", failing)
+    monkeypatch.setattr(files, "write_json_atomic", failing)
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     import tempfile

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import subprocess
 
 import pytest
@@ -52,44 +51,7 @@ def test_provenance_names_the_versions_results_depend_on():
     assert {"python", "numpy", "scipy", "scikit-learn", "torch", "device", "git_commit"} <= set(info)
 
 
-def test_result_files_are_strict_json_and_readable_by_others(tmp_path):
-    path = R.write_json_atomic(tmp_path / "sub" / "r.json", {"x": float("nan"), "y": [1.5]})
-    assert json.loads(path.read_text()) == {"x": None, "y": [1.5]}
-    mask = os.umask(0)
-    os.umask(mask)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
-
-
-def test_unwritable_output_paths_fail_before_the_run(tmp_path):
-    assert R.check_writable(tmp_path / "new" / "deeper" / "r.json") == tmp_path / "new" / "deeper" / "r.json"
-    assert list(tmp_path.iterdir()) == []  # the folders made for the check are gone: a failed run leaves none
-    (tmp_path / "kept").mkdir()
-    R.check_writable(tmp_path / "kept" / "r.json")
-    assert (tmp_path / "kept").is_dir()  # an existing folder is never removed
-    with pytest.raises(ValueError, match="--out cannot be written: cannot create the folder /proc/no"):
-        R.check_writable("/proc/no/such/place.json")
-    with pytest.raises(ValueError, match="--json cannot be written: cannot create a file in /proc "):
-        R.check_writable("/proc/place.json", "--json")
-    with pytest.raises(ValueError, match="folder"):
-        R.check_writable(tmp_path)
-
-
-def test_a_failed_json_write_leaves_the_previous_file_intact(tmp_path):
-    path = tmp_path / "r.json"
-    R.write_json_atomic(path, {"a": 1})
-    with pytest.raises(TypeError):
-        R.write_json_atomic(path, {"a": 2, "b": object()})  # fails half-way through the dump
-    assert json.loads(path.read_text()) == {"a": 1} and os.listdir(tmp_path) == ["r.json"]
-
-
-def test_a_check_that_fails_half_way_leaves_no_folders(tmp_path):
-    with pytest.raises(ValueError, match="cannot create the folder"):
-        R.check_writable(tmp_path / "a" / "b" / ("x" * 300) / "r.json")  # the third name is too long
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_nested_interruptible_blocks_all_learn_of_a_sigterm():
-    import os
     import signal
 
     from snnlib._cli import interruptible
@@ -116,3 +78,17 @@ def test_glue_number_rounds_to_stable_text_and_refuses_bad_digits(monkeypatch):
     for bad in (0, 18, 2.5, True):
         with pytest.raises(ValueError, match="digits"):
             reproducibility.glue_number("k", 1.0, bad)
+
+
+def test_provenance_imports_neither_torch_nor_scikit_learn():
+    """``python -m snnlib.theorems --json`` records provenance without the training wing's packages."""
+    import sys
+
+    code = ("import sys, json; from snnlib.reproducibility import provenance; info = provenance('cpu'); "
+            "print(json.dumps([info['torch'], info['scikit-learn'], info['device'], "
+            "sorted(m for m in ('torch', 'sklearn') if m in sys.modules)]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(R.__file__)))
+    torch_version, sklearn_version, device, imported = json.loads(out.stdout)
+    assert imported == []
+    assert torch_version and sklearn_version and device == "cpu"  # the versions are still recorded

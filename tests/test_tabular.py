@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from snnlib import stats, tabular
-from snnlib.reproducibility import write_json_atomic
+from snnlib.files import write_json_atomic
 
 TINY = tabular.SweepConfig(grid={"depth": (2,), "width": (16,), "lr": (0.1,), "dropout": (0.0,),
                                  "shape": ("rectangular",)}, epochs=3, batch_size=32)
@@ -351,11 +351,16 @@ def test_checkpoint_dir_keeps_finished_tasks_and_a_rerun_resumes_without_trainin
     monkeypatch.setattr(tabular, "run_task", interrupted)
     with pytest.raises(KeyboardInterrupt):
         tabular.run_sweep(["iris"], **kwargs)
-    assert len(list(ckpt.glob("task-*.json"))) == 2
+    saved = sorted(ckpt.glob("task-*.json"))
+    assert len(saved) == 2
+    killed = [ckpt / f"{saved[0].name}q1w2e3r4.tmp", ckpt / "task-of-another-sweep.jsonq1w2e3r4.tmp"]
+    for f in killed:  # what a kill -9 during a task's write leaves (this sweep's and another's)
+        f.write_text("{")
     calls.clear()
     monkeypatch.setattr(tabular, "run_task", lambda t: calls.append(t["method"]) or real(t))
     resumed = tabular.run_sweep(["iris"], **kwargs)
     assert len(calls) == 2  # only the two unfinished tasks ran
+    assert not killed[0].exists() and killed[1].exists()  # this sweep's temporary is gone, no other file
     uninterrupted = tabular.run_sweep(["iris"], **{**kwargs, "checkpoint_dir": None})
     assert resumed["runs"] == uninterrupted["runs"] and resumed["accuracy"] == uninterrupted["accuracy"]
     other = tabular.SweepConfig(grid=TINY.grid, epochs=4, batch_size=32)  # another setting: nothing reused

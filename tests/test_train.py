@@ -9,8 +9,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from snnlib.files import write_json_atomic
 from snnlib.models import build_model
-from snnlib.reproducibility import write_json_atomic
 from snnlib.train import (
     Member,
     TrainConfig,
@@ -315,6 +315,21 @@ def test_checkpoints_are_specific_to_the_data_and_never_shorten_a_run(tmp_path):
         train_sweep(members, _ds(X, y), cfg(epochs=1, checkpoint_every=1), checkpoint_dir=tmp_path)
 
 
+def test_temporaries_of_a_killed_checkpoint_write_are_removed_on_start_and_on_resume(tmp_path):
+    X, y = toy()
+    ckpt = tmp_path / "sweep-0123.pt"
+    stale = ckpt.parent / f"{ckpt.name}a1b2c3d4.tmp"  # what a kill -9 in torch.save leaves (tempfile.mkstemp)
+    other = ckpt.parent / "sweep-4567.pta1b2c3d4.tmp"  # another sweep's, perhaps being written right now
+    for f in (stale, other):
+        f.write_bytes(b"\0" * 1000)
+    train_models(_models([("SNN", 2)]), [0.002], X, y, cfg(epochs=1, checkpoint_every=1), checkpoint_path=ckpt)
+    assert not stale.exists() and other.exists()  # on start
+    stale.write_bytes(b"\0" * 1000)
+    train_models(_models([("SNN", 2)]), [0.002], X, y, cfg(epochs=2, checkpoint_every=1), checkpoint_path=ckpt)
+    assert not stale.exists() and other.exists() and load_checkpoint(ckpt)["epoch"] == 2  # on resume
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([ckpt.name, other.name])
+
+
 def test_a_checkpoint_of_another_shape_is_a_checkpoint_error_naming_the_file(tmp_path):
     from snnlib.train import CheckpointError
 
@@ -323,6 +338,32 @@ def test_a_checkpoint_of_another_shape_is_a_checkpoint_error_naming_the_file(tmp
     train_models(_models([("SNN", 2)]), [0.002], X, y, cfg(epochs=1, checkpoint_every=1), checkpoint_path=ckpt)
     with pytest.raises(CheckpointError, match=r"c\.pt does not fit this sweep"):
         train_models(_models([("SNN", 3)]), [0.002], X, y, cfg(epochs=2, checkpoint_every=1), checkpoint_path=ckpt)
+
+
+@pytest.mark.parametrize("family", ["SNN", "BatchNorm"])
+@pytest.mark.parametrize("damage", ["tensor", "rng", "alive"])
+def test_a_checkpoint_with_tensors_of_the_wrong_shape_is_a_checkpoint_error_naming_the_file(tmp_path, family,
+                                                                                            damage):
+    """The same sweep's file with one tensor of another shape (edited, or written by other code): no traceback."""
+    from snnlib.train import CheckpointError
+
+    X, y = toy()
+    ckpt = tmp_path / "c.pt"
+    train_models(_models([(family, 2)]), [0.002], X, y, cfg(epochs=1, checkpoint_every=1), checkpoint_path=ckpt)
+    state = torch.load(ckpt, weights_only=True)
+    if damage == "tensor":
+        name = next(iter(state["units"][0]))
+        state["units"][0][name] = torch.zeros(3, 3)
+        says = rf"size mismatch for {name}"
+    elif damage == "rng":
+        state["rng"]["torch"] = torch.zeros(3, dtype=torch.uint8)
+        says = "RNG state"
+    else:
+        state["alive"] = [True, True, True]
+        says = "it holds 3 networks, this sweep trains 1"
+    torch.save(state, ckpt)
+    with pytest.raises(CheckpointError, match=rf"checkpoint .*c\.pt does not fit this sweep \(.*{says}"):
+        train_models(_models([(family, 2)]), [0.002], X, y, cfg(epochs=2, checkpoint_every=1), checkpoint_path=ckpt)
 
 
 def test_resume_is_exact_for_dropout_members_and_members_that_diverged_before_the_checkpoint(tmp_path):
@@ -452,8 +493,7 @@ def test_a_failed_checkpoint_write_keeps_the_previous_checkpoint_and_leaves_no_t
     save_checkpoint(path, {"epoch": 1})
 
     def half_written(obj, f, *args, **kwargs):  # writes garbage, then fails (a full disk)
-        with open(f, "wb") as fh:
-            fh.write(b"garbage")
+        f.write(b"garbage")
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(torch, "save", half_written)
