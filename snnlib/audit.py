@@ -4,9 +4,6 @@ Each audit item of :data:`AUDIT` is a named configuration of :func:`snnlib.propa
 one implementation of signals through deep random networks), with what goes wrong and what to write instead. The
 paper's claims (§"Stable and Attracting Fixed Point (0,1) for Normalized Weights", §"New Dropout Technique") hold
 only for LeCun-scaled weights and alpha dropout; see chapter "SELU in real frameworks".
-
-``measure_deep_network``, ``measure_correlation`` and ``DeepNetworkStats`` are importable from here too, for the
-chapters that import them from this module (06, 07, 08); they are :mod:`snnlib.propagation`'s, not copies.
 """
 
 from __future__ import annotations
@@ -16,10 +13,9 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from .propagation import DeepNetworkStats, measure_correlation, measure_deep_network
+from .propagation import DeepNetworkStats, measure_deep_network
 
-__all__ = ["AUDIT", "DeepNetworkStats", "functional_alpha_dropout_is_identity", "measure_correlation",
-           "measure_deep_network", "run_audit"]
+__all__ = ["AUDIT", "functional_alpha_dropout_is_identity", "run_audit"]
 
 
 def functional_alpha_dropout_is_identity(p: float = 0.5, seed: int = 0) -> bool:

@@ -147,6 +147,3 @@ def compare(acc: Any, methods: Sequence[str], reference: str | None = None, alph
     return rows
 
 
-# markdown_table is presentation, not statistics: it lives in snnlib.tables. Kept importable from here only for the
-# chapters that still write ``from snnlib.stats import markdown_table`` (02, 06, 07); new code imports snnlib.tables.
-from .tables import markdown_table  # noqa: E402,F401

@@ -120,7 +120,6 @@ def test_plot_signal_propagation_draws_one_curve_per_setup_and_panel():
 
 def test_forward_statistics_is_measure_deep_network_with_lecun_weights_times_gain():
     """One implementation: the motivation chapter's runs are the audit's measurement with a gain."""
-    from snnlib import audit
     from snnlib.propagation import measure_deep_network
 
     a = forward_statistics("tanh", depth=4, width=32, n_samples=16, gain=1.5, seed=2)
@@ -130,6 +129,5 @@ def test_forward_statistics_is_measure_deep_network_with_lecun_weights_times_gai
     assert a.grad_norm is None and b.config["gain"] == 1.5
     with pytest.raises(ValueError, match="n_grad"):
         _ = a.grad_ratio
-    assert audit.measure_deep_network is measure_deep_network  # the chapters' import, not a copy
     plain = measure_deep_network("tanh", "lecun_normal", depth=4, width=32, n=16, dtype="float64", seed=2, n_grad=0)
     assert plain.std[1] < a.std[1]  # the gain is applied: larger weights, larger activations

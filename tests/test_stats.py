@@ -116,7 +116,6 @@ def test_markdown_table_marks_significant_p_values():
     assert lines[0] == "| method | avg_rank | p_value |"
     assert lines[2] == "| B | 1.833 | — |"
     assert len(lines) == 6
-    assert stats.markdown_table is tables.markdown_table  # chapters 02, 06, 07 still import it from stats
 
 
 @pytest.mark.parametrize("kwargs, match", [
