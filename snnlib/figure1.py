@@ -1,11 +1,13 @@
-"""Command line for the paper's experiments: ``python -m snnlib.experiments figure1 ...`` (and ``tabular``).
+"""Paper Figure 1 (§"Normalization and SNNs"): the runner and chapter 9's helpers (chapter "Training deep
+networks: Figure 1"; :func:`protocol_budget`, :func:`benchmark_rows` and :func:`plot_benchmark_rows` serve the
+appendix "how fast the trainer is").
 
-Paper Figure 1 (§"Normalization and SNNs"): training loss of SNN and BatchNorm FNNs with 8, 16 and 32 layers on
-MNIST and CIFAR-10; see chapter "Training deep networks: Figure 1".
+Training loss of SNN and BatchNorm FNNs with 8, 16 and 32 layers on MNIST and CIFAR-10. The command line is
+``python -m snnlib figure1`` (:mod:`snnlib.cli.figure1`):
 
-    python -m snnlib.experiments figure1 --dataset mnist --out results/figure1      # official protocol, full MNIST
-    python -m snnlib.experiments figure1 --dataset mnist10k --out results/figure1   # the same on 10,000 digits
-    python -m snnlib.experiments figure1 --dataset digits --threads 1 --out results/demo  # CPU stand-in, seconds
+    python -m snnlib figure1 --dataset mnist --out results/figure1      # official protocol, full MNIST
+    python -m snnlib figure1 --dataset mnist10k --out results/figure1   # the same on 10,000 digits
+    python -m snnlib figure1 --dataset digits --threads 1 --out results/demo  # CPU stand-in, seconds
 
 The protocol is that of the official code (GitHub ``bioinf-jku/SNNs``, ``figure1/run.py`` and the data loader of
 ``untom/biutils`` it imports): plain SGD on the summed cross-entropy of mini-batches of 128, lr 1e-5, width = number
@@ -20,19 +22,12 @@ each batch-size chunk) and the validation loss in eval mode. Per data set (``--l
 * ``digits`` (UCI optdigits, 8×8 pixels, bundled with scikit-learn): a CPU-sized stand-in, lr 3e-4 on the summed
   loss of mini-batches of 64 (the step of lr 0.0192 on their mean), width 64 (= input size), 20 epochs: the
   official protocol otherwise. Tiny networks run fastest with one thread: ``--threads 1``.
-
-The ``tabular`` subcommand (121 UCI tasks, HTRU2) lives in :mod:`snnlib.tabular`, written separately; it is
-dispatched here lazily when that module exists.
 """
 
 from __future__ import annotations
 
-import argparse
 import glob
-import importlib
-import importlib.util
 import json
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -417,142 +412,3 @@ def diverged_report(doc: dict[str, Any]) -> str | None:
         return None
     return (f"{len(bad)} of {len(doc['records'])} networks diverged (training loss NaN/inf; each stopped there, the "
             f"others trained on): {', '.join(bad)}")
-
-
-def _figure1_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from snnlib._cli import interruptible, log_to_stderr, write_result
-    from snnlib._validate import is_out_of_memory
-    from snnlib.data import DatasetUnavailable
-    from snnlib.reproducibility import check_writable
-    from snnlib.train import CheckpointError, TrainingInterrupted
-
-    out = Path(args.out)
-    checkpoint_every = args.checkpoint_every
-    if checkpoint_every is None:
-        checkpoint_every = FIGURE1_DEFAULTS[args.dataset]["checkpoint_every"]
-    try:
-        check_writable(out / f"figure1_{args.dataset}.json")
-        if checkpoint_every:
-            check_writable(out / "checkpoints" / "sweep.pt", "--out (its checkpoints folder)")
-    except ValueError as exc:
-        parser.error(str(exc))
-    log_to_stderr()
-    with interruptible() as interruption:
-        try:
-            doc = run_figure1(args.dataset, args.depths, args.epochs, args.lr, args.batch_size, args.width,
-                              args.seeds, args.device, checkpoint_every, out / "checkpoints",
-                              not args.no_progress, args.data_seed, args.precision, args.data_dir,
-                              not args.no_cuda_graph)
-        except ValueError as exc:
-            parser.error(str(exc))
-        except (DatasetUnavailable, CheckpointError) as exc:  # not usage errors: one line, exit status 1
-            hint = " For figure1 without a download: --dataset digits." if isinstance(exc, DatasetUnavailable) else ""
-            sys.stderr.write(f"{parser.prog}: error: {exc}{hint}\n")
-            return 1
-        except KeyboardInterrupt as exc:
-            if not checkpoint_every:
-                resume = "no checkpoints were kept (--checkpoint-every 0)"
-            elif isinstance(exc, TrainingInterrupted) and exc.saved_epoch:
-                resume = (f"rerun the same command to resume from epoch {exc.saved_epoch} (checkpoint "
-                          f"{exc.checkpoint})")
-            elif isinstance(exc, TrainingInterrupted):
-                resume = (f"interrupted before this run's first checkpoint (every {checkpoint_every} epochs): a "
-                          "rerun starts over")
-            else:  # while loading data or building the networks: this sweep's checkpoint is not known yet
-                resume = (f"interrupted before training began; a rerun resumes from this sweep's checkpoint in "
-                          f"{out / 'checkpoints'} if an earlier run left one")
-            partial = getattr(exc, "document", None)
-            kept = ""
-            if partial is not None and len(partial["records"][0]["loss"]) > 1:  # at least one epoch trained
-                path, ok = write_result(out / f"figure1_{args.dataset}.partial.json", partial, parser.prog)
-                kept = f"; the curves of the {partial['records'][0]['segments'][-1]['last_epoch']} epochs trained " \
-                       f"are in {path}" if ok else ""
-            sys.stderr.write(f"{parser.prog}: {interruption.how}; {resume}{kept}\n")
-            return interruption.exit_status
-        except (MemoryError, RuntimeError) as exc:
-            if not is_out_of_memory(exc):
-                raise
-            sys.stderr.write(f"{parser.prog}: error: not enough memory for this run (smaller --width, fewer "
-                             f"--depths or --seeds?): {str(exc).splitlines()[0]}\n")
-            return 1
-    report = diverged_report(doc)
-    if report:
-        print(report)
-    path, ok = write_result(out / f"figure1_{args.dataset}.json", doc, parser.prog)
-    if ok:
-        print(f"wrote {path} ({doc['wall_time_s']:.1f} s on {doc['provenance']['device']})")
-        stale = out / f"figure1_{args.dataset}.partial.json"
-        if stale.is_file():
-            stale.unlink()
-            print(f"removed {stale} (an interrupted run's curves, now complete in {path.name})")
-    return 0 if ok else 1
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from snnlib.train import PRECISIONS
-
-    parser = argparse.ArgumentParser(prog="python -m snnlib.experiments", description="Run the paper's experiments.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    fig = sub.add_parser("figure1", help="Figure 1: training loss of SNN vs BatchNorm at several depths")
-    parser.set_defaults(figure1_parser=fig)  # so that main() reports figure1's errors with figure1's usage
-    fig.add_argument("--dataset", choices=sorted(FIGURE1_DEFAULTS), default="digits")
-    fig.add_argument("--depths", type=int, nargs="+", default=[8, 16, 32])
-    fig.add_argument("--epochs", type=int, default=None, help="default: 2000 (mnist, mnist10k, cifar10), 20 (digits)")
-    fig.add_argument("--lr", type=float, default=None,
-                     help="learning rate of the summed mini-batch loss; default: 1e-5 (mnist, mnist10k, cifar10), "
-                          "3e-4 (digits)")
-    fig.add_argument("--batch-size", type=int, default=None,
-                     help="default: 128 (mnist, mnist10k, cifar10), 64 (digits)")
-    fig.add_argument("--width", type=int, default=None, help="default: number of input features")
-    fig.add_argument("--seeds", type=int, nargs="+", default=[0], help="initialisation seeds")
-    fig.add_argument("--data-seed", type=int, default=0, help="seed of the split and of the mini-batch order")
-    fig.add_argument("--data-dir", default=None,
-                     help="folder of the downloaded data files (default: $SNNLIB_DATA or ~/.cache/snnlib)")
-    fig.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
-    fig.add_argument("--checkpoint-every", type=int, default=None,
-                     help="epochs between checkpoints in <out>/checkpoints (0: none; default 50 for mnist, mnist10k "
-                          "and cifar10, 0 for digits); a rerun of the same command resumes from the last one")
-    fig.add_argument("--precision", choices=sorted(PRECISIONS), default="fp32",
-                     help="CUDA matrix products: fp32 (default, for fidelity) or tf32 (TensorFloat-32 tensor "
-                          "cores, 10-bit mantissa); recorded in the result")
-    fig.add_argument("--no-cuda-graph", action="store_true",
-                     help="CUDA: launch every kernel of a step instead of replaying the step as a CUDA graph")
-    fig.add_argument("--no-progress", action="store_true", help="no progress bars")
-    fig.add_argument("--threads", type=int, default=None, help="CPU threads for torch (1 is fastest for digits)")
-    fig.add_argument("--out", required=True, help="output folder; the result is <out>/figure1_<dataset>.json")
-    sub.add_parser("tabular", help="121 UCI tasks and HTRU2 (snnlib.tabular)", add_help=False)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m snnlib.experiments``; returns the exit status."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    # --- hook: the 'tabular' subcommand is implemented in snnlib/tabular.py (another module); dispatch lazily ---
-    if argv and argv[0] == "tabular":
-        if importlib.util.find_spec("snnlib.tabular") is None:
-            parser.error("the 'tabular' subcommand needs snnlib.tabular, which is not installed yet")
-        return int(importlib.import_module("snnlib.tabular").main(argv[1:]) or 0)
-    args = parser.parse_args(argv)
-    fig = args.figure1_parser
-    for name in ("epochs", "batch_size", "width"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            fig.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
-    if args.lr is not None and not args.lr > 0:
-        fig.error(f"--lr must be > 0, got {args.lr}")
-    if args.checkpoint_every is not None and args.checkpoint_every < 0:
-        fig.error(f"--checkpoint-every must be >= 0, got {args.checkpoint_every}")
-    if args.data_seed < 0:
-        fig.error(f"--data-seed must be >= 0, got {args.data_seed}")
-    if args.threads is not None:
-        if args.threads < 1:
-            fig.error(f"--threads must be >= 1, got {args.threads}")
-        import torch
-
-        torch.set_num_threads(args.threads)
-    return _figure1_main(args, fig)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
