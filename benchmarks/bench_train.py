@@ -34,8 +34,8 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from snnlib._cli import device_and_output
 from snnlib._validate import is_out_of_memory
+from snnlib.cli import device_and_output
 from snnlib.models import build_model, count_params
 from snnlib.reproducibility import write_json_atomic
 from snnlib.train import (

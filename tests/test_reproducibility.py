@@ -92,7 +92,7 @@ def test_nested_interruptible_blocks_all_learn_of_a_sigterm():
     import os
     import signal
 
-    from snnlib._cli import interruptible
+    from snnlib.cli import interruptible
 
     with pytest.raises(KeyboardInterrupt):
         with interruptible() as outer:
