@@ -8,6 +8,8 @@ numpy and scipy import.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -41,3 +43,16 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_HOME})
+
+
+class _Package(types.ModuleType):
+    """Importing the submodule ``snnlib.fixed_point`` must not replace the function ``snnlib.fixed_point`` (the
+    eager package bound the function after the submodule, with the same result)."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _HOME and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -89,9 +89,9 @@ def test_bench_train_records_a_failing_variant_and_times_the_others(tmp_path, ca
     assert rows["snnlib tf32"]["error"].startswith("RuntimeError: CUDA error")
     assert rows["snnlib fp32"]["speedup"] > 0 and rows["PyTorch tutorial loop fp32"]["speedup"] == 1.0
     assert "failed" in capsys.readouterr().out
-    from snnlib import experiments
+    from snnlib import figure1
 
-    rows = experiments.benchmark_rows(str(out))
+    rows = figure1.benchmark_rows(str(out))
     assert [r["method"] for r in rows if r["precision"] == "fp32"] == ["snnlib fp32", "PyTorch tutorial loop fp32"]
 
 
