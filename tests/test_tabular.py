@@ -159,6 +159,7 @@ def test_sweep_result_holds_runs_accuracy_comparison_and_provenance(serial_resul
     assert "git_commit" in res["provenance"]
 
 
+@pytest.mark.slow
 def test_local_processes_give_the_serial_result(serial_result):
     parallel = _sweep(engine="local", jobs=2)
     assert parallel["accuracy"] == serial_result["accuracy"]
