@@ -34,7 +34,7 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from snnlib._cli import device_and_output
+from snnlib.cli import device_and_output
 from snnlib.errors import is_out_of_memory
 from snnlib.files import write_json_atomic
 from snnlib.models import build_model, count_params

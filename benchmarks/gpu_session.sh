@@ -53,7 +53,7 @@ step() {  # step NAME SECONDS CMD...: runs CMD with a time limit, its output app
   if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; fi
 } > "$OUT/device.txt"
 if ! "$PYTHON" - "$DATA_DIR" "$FIG1_DATASET" >> "$OUT/device.txt" 2>> "$LOG" <<'PY'
-import sys, torch, numpy, sklearn, snnlib.train, snnlib.experiments
+import sys, torch, numpy, sklearn, snnlib.train, snnlib.figure1
 from snnlib import data
 print("python", sys.version.split()[0], "torch", torch.__version__, "cuda", torch.version.cuda, "numpy",
       numpy.__version__, "scikit-learn", sklearn.__version__)
@@ -69,7 +69,7 @@ fi
 cat "$OUT/device.txt"
 step check_cuda_training 60 "$PYTHON" benchmarks/check_cuda_training.py --device "$DEVICE"
 # shellcheck disable=SC2086  # DEPTHS is a list of numbers
-step figure1 "$FIG1_LIMIT" "$PYTHON" -m snnlib.experiments figure1 --dataset "$FIG1_DATASET" --data-dir "$DATA_DIR" \
+step figure1 "$FIG1_LIMIT" "$PYTHON" -m snnlib figure1 --dataset "$FIG1_DATASET" --data-dir "$DATA_DIR" \
   --depths $DEPTHS --epochs "$FIG1_EPOCHS" --precision "$FIG1_PRECISION" --checkpoint-every 0 --device "$DEVICE" \
   --no-progress --out "$OUT"
 # shellcheck disable=SC2086

@@ -30,7 +30,7 @@ import torch
 from torch.autograd import DeviceType
 from torch.profiler import ProfilerActivity, profile
 
-from snnlib._cli import device_and_output
+from snnlib.cli import device_and_output
 from snnlib.files import write_json_atomic
 from snnlib.train import (
     PRECISIONS,

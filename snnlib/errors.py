@@ -1,6 +1,6 @@
 """Classifying the errors a long run meets: which exceptions mean that memory ran out.
 
-The command lines (``python -m snnlib.experiments``, ``python -m snnlib.theorems``, the benchmarks) turn an
+The command line (``python -m snnlib``, :mod:`snnlib.cli`) and the benchmarks turn an
 allocation failure into one line that says so, and :func:`snnlib.train.load_checkpoint` does not blame a checkpoint
 file for it. See chapter "Training deep networks: Figure 1" for the runs that may exhaust a GPU.
 """

@@ -2,7 +2,7 @@
 the temporary files an interrupted write leaves behind.
 
 One place for every file the library writes: JSON results (:func:`write_json_atomic`; the command lines of
-:mod:`snnlib.experiments`, :mod:`snnlib.theorems`, :mod:`snnlib.tabular`, the benchmarks) and training
+:mod:`snnlib.cli`, :mod:`snnlib.figure1`, :mod:`snnlib.tabular`, the benchmarks) and training
 checkpoints (:func:`snnlib.train.save_checkpoint`) go through :func:`atomic_write`, so a reader never sees a
 half-written file and a crash leaves the previous one intact. See chapters "Training deep networks: Figure 1"
 and "A tabular benchmark" for the runs that write them.

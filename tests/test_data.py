@@ -657,6 +657,7 @@ def _real_npm_tarball():
     return next((p for p in candidates if p.is_file()), None)
 
 
+@pytest.mark.slow
 def test_the_real_npm_tarball_when_present(monkeypatch):
     path = _real_npm_tarball()
     if path is None:

@@ -13,6 +13,7 @@ from snnlib import jacobian
 from snnlib.reference import gaussian_expectation
 
 
+@pytest.mark.slow
 def test_sympy_derivation_equals_paper_eqs_4_5_11_13() -> None:
     checks = d.verify_paper_forms(n_points=5)
     assert set(checks) == {"eq4", "eq5", "eq11", "eq13"}

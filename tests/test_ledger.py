@@ -6,6 +6,8 @@ import pytest
 import snnlib
 from snnlib import ledger, theorems
 
+pytestmark = pytest.mark.slow  # recomputes the whole claims ledger (about 20 s)
+
 
 def test_agrees_accepts_rounded_or_truncated_digits_and_nothing_else():
     assert ledger.agrees(0.0888349, 0.088834, 6)  # truncated (Eq. 6 prints J12 this way)

@@ -136,6 +136,7 @@ def test_the_chapters_quote_claim_blocks_and_every_one_is_labelled(blocks):
     assert len(labels) == len(set(labels)), f"a label is used twice: {sorted(labels)}"
 
 
+@pytest.mark.slow
 def test_every_claim_block_of_a_chapter_has_a_ledger_row(blocks, rows):
     missing = missing_rows(blocks, rows, NO_LEDGER_ROW)
     assert not missing, f"claim blocks that no row of snnlib.ledger checks (add a row or its label): {missing}"

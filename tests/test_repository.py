@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _readme_quick_start_commands() -> list[str]:
-    text = (ROOT / "README.md").read_text()
-    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    return [block.strip() for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S)]
+from scripts import ROOT, readme_commands
 
 
 def test_readme_has_exactly_two_quick_start_commands():
-    commands = _readme_quick_start_commands()
+    commands = readme_commands()
     assert len(commands) == 2 and all("\n" not in c for c in commands)
 
 
 def test_ci_runs_the_readme_commands_verbatim():
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
-    for command in _readme_quick_start_commands():
+    for command in readme_commands():
         assert command in ci_lines
     assert "set -euo pipefail" in ci_lines
 

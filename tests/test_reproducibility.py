@@ -54,7 +54,7 @@ def test_provenance_names_the_versions_results_depend_on():
 def test_nested_interruptible_blocks_all_learn_of_a_sigterm():
     import signal
 
-    from snnlib._cli import interruptible
+    from snnlib.cli import interruptible
 
     with pytest.raises(KeyboardInterrupt):
         with interruptible() as outer:

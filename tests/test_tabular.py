@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from snnlib import stats, tabular
+from snnlib import cli, stats, tabular
 from snnlib.files import write_json_atomic
 
 TINY = tabular.SweepConfig(grid={"depth": (2,), "width": (16,), "lr": (0.1,), "dropout": (0.0,),
@@ -28,7 +28,7 @@ def test_default_grid_sizes_respect_family_restrictions():
 
 
 def test_paper_grid_uses_the_family_values_the_paper_states():
-    paper = tabular._config_from_args(tabular._parser().parse_args(["--paper-grid"]))
+    paper = tabular.sweep_config(paper_grid=True)
     assert paper.family_grids == tabular.PAPER_FAMILY_GRIDS and paper.epochs == 100 and paper.smooth == 10
     assert {c["dropout"] for c in tabular.grid_configs("MSRAinit", paper)} == {0.5, 0.0}  # §A4.2
     assert {c["dropout"] for c in tabular.grid_configs("Highway", paper)} == {0.5, 0.0}
@@ -115,7 +115,7 @@ def test_uci_archive_datasets_are_listed_and_swept(tmp_path):
 def test_cli_uci121_runs_every_dataset_of_the_archive(tmp_path):
     root = _fake_uci_archive(tmp_path / "uci")
     out = tmp_path / "uci.json"
-    assert tabular.main(["--datasets", "uci121", "--data-dir", str(root), "--methods", "SVM,LogReg",
+    assert cli.main(["tabular", "--datasets", "uci121", "--data-dir", str(root), "--methods", "SVM,LogReg",
                          "--no-progress", "--engine", "serial", "--out", str(out)]) == 0
     assert json.loads(out.read_text())["datasets"] == ["alpha", "beta"]
 
@@ -159,6 +159,7 @@ def test_sweep_result_holds_runs_accuracy_comparison_and_provenance(serial_resul
     assert "git_commit" in res["provenance"]
 
 
+@pytest.mark.slow
 def test_local_processes_give_the_serial_result(serial_result):
     parallel = _sweep(engine="local", jobs=2)
     assert parallel["accuracy"] == serial_result["accuracy"]
@@ -211,12 +212,13 @@ def test_sweep_config_rejects_bad_grids(grid_update, match):
     (["--datasets", "uci121"], "--data-dir"),
     (["--datasets", "uci121", "--data-dir", "/nonexistent/uci"], "--data-dir"),
     (["--depths", "two"], "--depths"),
-    (["--epochs", "0"], "epochs"),
+    (["--epochs", "0"], "argument --epochs: must be an integer in [1, 1000000], got '0'"),
+    (["--jobs", "0"], "argument --jobs: must be an integer in [1, 4096], got '0'"),
     (["--bogus"], "unrecognized"),
 ])
 def test_cli_bad_arguments_exit_2_with_one_line_reason(argv, match, capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
-        tabular.main([*argv, "--out", str(tmp_path / "x.json"), "--no-progress"])
+        cli.main(["tabular", *argv, "--out", str(tmp_path / "x.json"), "--no-progress"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and match in err
@@ -224,7 +226,7 @@ def test_cli_bad_arguments_exit_2_with_one_line_reason(argv, match, capsys, tmp_
 
 def test_cli_tiny_run_writes_json_with_provenance(tmp_path, capsys):
     out = tmp_path / "tab.json"
-    code = tabular.main(["--datasets", "iris,wine", "--methods", "SNN,LogReg", "--epochs", "2", "--depths", "2",
+    code = cli.main(["tabular", "--datasets", "iris,wine", "--methods", "SNN,LogReg", "--epochs", "2", "--depths", "2",
                          "--widths", "8", "--lrs", "0.1", "--dropouts", "0", "--engine", "serial",
                          "--no-progress", "--out", str(out)])
     assert code == 0
@@ -267,7 +269,7 @@ def test_htru2_nested_cross_validation_runs_from_the_command_line(tmp_path, monk
     argv = ["--datasets", "htru2", "--data-dir", str(tmp_path), "--methods", "SNN,LogReg", "--depths", "2",
             "--widths", "8", "--lrs", "0.1", "--dropouts", "0", "--epochs", "2", "--engine", "serial",
             "--no-progress", "--out", str(out)]
-    assert tabular.main(argv) == 0
+    assert cli.main(["tabular", *argv]) == 0
     res = json.loads(out.read_text())
     assert res["metric"] == "auc" and res["datasets"] == [f"htru2:{m}" for m in range(1, 11)]
     assert all(0.0 <= r["test_auc"] <= 1.0 and "test_accuracy" not in r for r in res["runs"])
@@ -278,7 +280,7 @@ def test_htru2_nested_cross_validation_runs_from_the_command_line(tmp_path, monk
     assert "AUC" in capsys.readouterr().out
     monkeypatch.setenv("SNNLIB_SHA256_HTRU2_ZIP", "0" * 64)  # a wrong digest: one-line error, exit 2
     with pytest.raises(SystemExit) as exc:
-        tabular.main(argv)
+        cli.main(["tabular", *argv])
     assert exc.value.code == 2 and "SHA-256 mismatch" in capsys.readouterr().err
 
 
@@ -376,7 +378,7 @@ def test_cli_interrupted_run_says_how_to_resume_and_exits_130(tmp_path, monkeypa
         raise KeyboardInterrupt
 
     monkeypatch.setattr(tabular, "run_sweep", interrupt)
-    code = tabular.main(["--datasets", "iris", "--methods", "LogReg", "--checkpoint-dir", str(tmp_path / "t"),
+    code = cli.main(["tabular", "--datasets", "iris", "--methods", "LogReg", "--checkpoint-dir", str(tmp_path / "t"),
                          "--engine", engine, "--no-progress", "--out", str(tmp_path / "x.json")])
     err = capsys.readouterr().err
     assert code == 130 and says in err and len(err.strip().splitlines()) == 1
@@ -389,7 +391,7 @@ def test_cli_unreachable_dask_scheduler_is_a_one_line_error(tmp_path, monkeypatc
 
     monkeypatch.setattr(tabular, "run_sweep", unreachable)
     with pytest.raises(SystemExit) as exc:
-        tabular.main(["--datasets", "iris", "--methods", "LogReg", "--engine", "dask", "--dask-address",
+        cli.main(["tabular", "--datasets", "iris", "--methods", "LogReg", "--engine", "dask", "--dask-address",
                       "tcp://127.0.0.1:1", "--no-progress", "--out", str(tmp_path / "x.json")])
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "Timed out" in err and len(err.strip().splitlines()) == 1
@@ -408,7 +410,7 @@ def test_cli_sigterm_stops_like_ctrl_c_and_keeps_finished_tasks(tmp_path, monkey
         return real(task)
 
     monkeypatch.setattr(tabular, "run_task", terminated_in_second_task)
-    code = tabular.main(["--datasets", "iris", "--methods", "LogReg,RandomForest", "--checkpoint-dir",
+    code = cli.main(["tabular", "--datasets", "iris", "--methods", "LogReg,RandomForest", "--checkpoint-dir",
                          str(tmp_path / "t"), "--engine", "serial", "--no-progress", "--out", str(tmp_path / "x.json")])
     err = capsys.readouterr().err
     assert code == 143 and "terminated (SIGTERM); finished tasks are saved in" in err
@@ -420,11 +422,11 @@ def test_cli_sigterm_stops_like_ctrl_c_and_keeps_finished_tasks(tmp_path, monkey
 def test_cli_unreadable_saved_task_is_one_line_naming_the_file(tmp_path, capsys, content, says):
     argv = ["--datasets", "iris", "--methods", "LogReg", "--checkpoint-dir", str(tmp_path / "t"), "--engine",
             "serial", "--no-progress", "--out", str(tmp_path / "x.json")]
-    assert tabular.main(argv) == 0
+    assert cli.main(["tabular", *argv]) == 0
     (saved,) = (tmp_path / "t").glob("task-*.json")
     saved.write_text(content)
     capsys.readouterr()
-    assert tabular.main(argv) == 1
+    assert cli.main(["tabular", *argv]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"saved task {saved} {says}" in err[0] and "delete it" in err[0]
 
@@ -438,7 +440,7 @@ def test_diverged_fnn_trainings_are_counted_and_reported(tmp_path, capsys):
     assert "diverged_settings" not in logreg
     sane = tabular.run_task({"dataset": "iris", "method": "SNN", "seed": 0, "config": TINY, "data_dir": None})
     assert sane["diverged_settings"] == 0 and sane["diverged_epoch"] is None
-    code = tabular.main(["--datasets", "iris", "--methods", "SNN", "--lrs", "1e4", "--epochs", "2", "--engine",
+    code = cli.main(["tabular", "--datasets", "iris", "--methods", "SNN", "--lrs", "1e4", "--epochs", "2", "--engine",
                          "serial", "--no-progress", "--out", str(tmp_path / "x.json")])
     assert code == 0 and "FNN trainings diverged" in capsys.readouterr().out
 

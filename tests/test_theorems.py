@@ -65,11 +65,10 @@ def test_box_enclosures_contain_values_and_gradients_at_points_inside(quantity):
     x = lo + (hi - lo) * RNG.random((20, 4))
     xt = torch.tensor(x, requires_grad=True)
     mu, om, nu, ta = xt.T
-    mu_t, xi_t, j11, j12, h21, h22 = snnlib.moments._jacobian_parts(mu, nu, om, ta, snnlib.ALPHA_01, snnlib.LAMBDA_01)
-    f = {"S": lambda: snnlib.largest_singular_value_2x2(j11, j12, h21 - 2 * mu_t * j11, h22 - 2 * mu_t * j12),
-         "S_xi": lambda: snnlib.largest_singular_value_2x2(j11, j12, h21, h22),
-         "mu_tilde": lambda: mu_t, "nu_tilde": lambda: xi_t - mu_t**2,
-         "nu_tilde_minus_nu": lambda: xi_t - mu_t**2 - nu}[quantity]()
+    f = {"S": lambda: snnlib.spectral_norm(mu, nu, om, ta), "S_xi": lambda: snnlib.spectral_norm_mu_xi(mu, nu, om, ta),
+         "mu_tilde": lambda: snnlib.mean_var_map(mu, nu, om, ta)[0],
+         "nu_tilde": lambda: snnlib.mean_var_map(mu, nu, om, ta)[1],
+         "nu_tilde_minus_nu": lambda: snnlib.mean_var_map(mu, nu, om, ta)[1] - nu}[quantity]()
     f.sum().backward()
     slack = 1e-12
     assert np.all(val.lo - slack <= f.detach().numpy()) and np.all(f.detach().numpy() <= val.hi + slack)
@@ -196,22 +195,36 @@ def test_grid_in_two_worker_processes_equals_one_process():
         T.paper_grid_check(coarsen=16, jobs=0)
 
 
+def main(argv):
+    from snnlib import cli
+
+    return cli.main(["theorems", *argv])
+
+
 def test_cli_runs_certificates_and_writes_json(tmp_path, capsys):
     out = tmp_path / "theorems.json"
-    assert T.main(["--coarsen", "16", "--json", str(out)]) == 0
+    assert main(["--coarsen", "16", "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "18/18 certified" in text and "close" in text
     data = json.loads(out.read_text())
     assert all(c["certified"] for c in data["certificates"]) and "provenance" in data
+    assert data["command"] == f"python -m snnlib theorems --coarsen 16 --json {out}"
 
 
-@pytest.mark.parametrize("argv", [["--coarsen", "-1"], ["--device", "tpu"], ["--max-boxes", "x"], ["--bogus"]])
-def test_cli_bad_arguments_exit_2_with_one_line(argv, capsys):
+@pytest.mark.parametrize("argv, says", [
+    (["--coarsen", "-1"], "argument --coarsen: must be a number in [0.5, 1000], got '-1'"),
+    (["--coarsen", "1e-300"], "argument --coarsen: must be a number in [0.5, 1000], got '1e-300'"),
+    (["--coarsen", "1e-3"], "argument --coarsen: must be a number in [0.5, 1000]"),  # 3e21 points
+    (["--coarsen", "nan"], "argument --coarsen: must be a number in [0.5, 1000]"),
+    (["--json", ""], "argument --json: must name a file or folder, got ''"),
+    (["--device", "tpu"], "argument --device: invalid choice"), (["--max-boxes", "x"], "argument --max-boxes"),
+    (["--bogus"], "unrecognized arguments: --bogus")])
+def test_cli_bad_arguments_exit_2_with_one_line(argv, says, capsys):
     with pytest.raises(SystemExit) as exc:
-        T.main(argv)
+        main(argv)
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "error" in err
+    assert err.count("\n") == 1 and err.startswith(f"python -m snnlib theorems: error: {says}")
 
 
 def test_grid_gives_up_on_nan_instead_of_skipping_it(monkeypatch):
@@ -251,7 +264,7 @@ def test_cli_closing_only_with_tighter_bounds_needs_them_certified(monkeypatch, 
     cert = T.certify_derivative_bounds(T.TIGHT_DERIVATIVE_BOUNDS)
     monkeypatch.setattr(T, "certify_derivative_bounds", lambda *a, **kw: [
         dataclasses.replace(c, certified=tight_certified) for c in cert])
-    assert T.main(["--paper-grid", "--coarsen", "64", "--no-certificates"]) == code
+    assert main(["--paper-grid", "--coarsen", "64", "--no-certificates"]) == code
     assert f"tighter derivative bounds certified in this run: {tight_certified}" in capsys.readouterr().out
 
 
@@ -259,9 +272,9 @@ def test_cli_interrupted_exits_130_in_one_line(monkeypatch, capsys):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(T, "_run", interrupt)
-    assert T.main(["--no-certificates"]) == 130
-    assert capsys.readouterr().err.strip() == "python -m snnlib.theorems: interrupted"
+    monkeypatch.setattr(T, "paper_grid_check", interrupt)
+    assert main(["--no-certificates"]) == 130
+    assert capsys.readouterr().err.strip() == "python -m snnlib theorems: interrupted"
 
 
 def test_cli_terminated_by_sigterm_exits_143_in_one_line(monkeypatch, capsys):
@@ -272,15 +285,15 @@ def test_cli_terminated_by_sigterm_exits_143_in_one_line(monkeypatch, capsys):
         os.kill(os.getpid(), signal.SIGTERM)
         raise AssertionError("SIGTERM must interrupt the run")
 
-    monkeypatch.setattr(T, "_run", terminate)
-    assert T.main(["--no-certificates"]) == 143
-    assert capsys.readouterr().err.strip() == "python -m snnlib.theorems: terminated (SIGTERM)"
+    monkeypatch.setattr(T, "paper_grid_check", terminate)
+    assert main(["--no-certificates"]) == 143
+    assert capsys.readouterr().err.strip() == "python -m snnlib theorems: terminated (SIGTERM)"
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 def test_cli_help_states_the_exit_status_and_the_grid_size(capsys):
     with pytest.raises(SystemExit):
-        T.main(["--help"])
+        main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
     points = int(np.prod([len(a) for a in T.grid_axes(T.LEMMA12_DOMAIN, 1.0)]))
     assert "Exit status 0 iff every certificate holds" in text and f"≈{points / 1e9:.1f}e9 points" in text
@@ -362,11 +375,11 @@ def test_a_search_fooled_by_wrong_special_functions_is_caught_by_the_arb_pass(mo
 
 
 def test_cli_reports_the_rigour_and_grids_the_mu_xi_jacobian(capsys):
-    assert T.main(["--no-certificates", "--quantity", "S_xi", "--coarsen", "64"]) == 0
+    assert main(["--no-certificates", "--quantity", "S_xi", "--coarsen", "64"]) == 0
     out = capsys.readouterr().out
     assert "max S_xi 0.9912524171" in out
     with pytest.raises(SystemExit):
-        T.main(["--rigour", "bogus"])
+        main(["--rigour", "bogus"])
     with pytest.raises(ValueError, match="quantity"):
         T.paper_grid_check(coarsen=64, quantity="S_g")
 

@@ -1,17 +1,15 @@
-"""Tests of the experiment command line (paper Figure 1 protocol), run in-process on the built-in digits data."""
+"""Tests of snnlib.figure1 and of ``python -m snnlib figure1`` (paper Figure 1 protocol), run in-process on the
+built-in digits data."""
 
-import importlib.util
 import json
 import math
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from snnlib import experiments
+from snnlib import cli, figure1
 
 torch.set_num_threads(1)
 
@@ -19,7 +17,7 @@ torch.set_num_threads(1)
 def test_figure1_cli_writes_one_json_with_provenance(tmp_path, capsys):
     argv = ["figure1", "--dataset", "digits", "--depths", "2", "4", "--epochs", "2", "--out", str(tmp_path),
             "--no-progress", "--device", "cpu", "--checkpoint-every", "1", "--precision", "tf32"]
-    assert experiments.main(argv) == 0
+    assert cli.main(argv) == 0
     doc = json.loads((tmp_path / "figure1_digits.json").read_text())
     labels = [r["label"] for r in doc["records"]]
     assert labels == ["BatchNorm Depth 2", "SNN Depth 2", "BatchNorm Depth 4", "SNN Depth 4"]
@@ -30,7 +28,7 @@ def test_figure1_cli_writes_one_json_with_provenance(tmp_path, capsys):
     assert {"device", "torch", "git_commit"} <= set(doc["provenance"]) and doc["wall_time_s"] > 0
     assert len(list((tmp_path / "checkpoints").glob("sweep-*.pt"))) == 1
     assert doc["config"]["precision"] == "tf32"  # recorded with the result
-    summary = experiments.summarize_figure1(doc)
+    summary = figure1.summarize_figure1(doc)
     assert set(summary) == {f"{lab} seed 0" for lab in labels}
 
 
@@ -43,26 +41,9 @@ def test_figure1_cli_writes_one_json_with_provenance(tmp_path, capsys):
     ["nonsense"]])
 def test_bad_arguments_exit_nonzero_with_a_reason(argv, capsys):
     with pytest.raises(SystemExit) as exc:
-        experiments.main(argv)
+        cli.main(argv)
     assert exc.value.code != 0
     assert "error:" in capsys.readouterr().err
-
-
-def test_tabular_is_dispatched_lazily_to_snnlib_tabular(monkeypatch):
-    calls = []
-    fake = types.ModuleType("snnlib.tabular")
-    fake.main = lambda argv: calls.append(argv) or 0
-    monkeypatch.setitem(sys.modules, "snnlib.tabular", fake)
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
-    assert experiments.main(["tabular", "--dataset", "abalone"]) == 0
-    assert calls == [["--dataset", "abalone"]]
-
-
-def test_tabular_without_module_exits_with_a_reason(monkeypatch, capsys):
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(SystemExit):
-        experiments.main(["tabular"])
-    assert "snnlib.tabular" in capsys.readouterr().err
 
 
 def test_benchmark_rows_read_both_result_formats(tmp_path):
@@ -84,7 +65,7 @@ def test_benchmark_rows_read_both_result_formats(tmp_path):
     (tmp_path / "bench_train_a.json").write_text(json.dumps(old))
     (tmp_path / "bench_train_b.json").write_text(json.dumps(new))
     (tmp_path / "bench_train_c.json").write_text(json.dumps(current))
-    rows = experiments.benchmark_rows(str(tmp_path / "bench_train*.json"))
+    rows = figure1.benchmark_rows(str(tmp_path / "bench_train*.json"))
     assert [(r["method"], r["precision"], r["speedup"]) for r in rows] == [
         ("snnlib (stacked)", "fp32", 4.0), ("PyTorch tutorial loop", "fp32", 1.0),
         ("snnlib streams+tf32", "tf32", 1.5), ("snnlib fp32", "fp32", None), ("snnlib tf32", "tf32", 25.0)]
@@ -123,7 +104,7 @@ def test_figure1_cli_runs_the_mnist_protocol_on_local_files(tmp_path, monkeypatc
     _tiny_mnist(tmp_path, monkeypatch)
     argv = ["figure1", "--dataset", "mnist", "--depths", "2", "--epochs", "1", "--width", "16", "--batch-size",
             "8", "--data-dir", str(tmp_path), "--out", str(tmp_path / "out"), "--no-progress", "--device", "cpu"]
-    assert experiments.main(argv) == 0
+    assert cli.main(argv) == 0
     doc = json.loads((tmp_path / "out" / "figure1_mnist.json").read_text())
     # biutils' split: 5/6 of the 40 training images (33) train, the other 7 validate; the official protocol's lr
     assert doc["protocol"]["n_train"] == 33 and doc["protocol"]["lr"] == 1e-5
@@ -159,7 +140,7 @@ def test_figure1_cli_names_a_verified_but_malformed_file_in_one_line(tmp_path, m
     monkeypatch.setenv("SNNLIB_SHA256_MNIST_TRAIN_LABELS", data.sha256_of(path) + "  ")  # pasted with spaces
     argv = ["figure1", "--dataset", "mnist", "--data-dir", str(tmp_path), "--out", str(tmp_path / "out"),
             "--no-progress", "--device", "cpu"]
-    assert experiments.main(argv) == 1
+    assert cli.main(argv) == 1
     err = capsys.readouterr().err.strip()
     assert "train-labels-idx1-ubyte.gz" in err and says in err and "\n" not in err
 
@@ -169,56 +150,56 @@ def test_figure1_cli_refuses_a_corrupt_download_in_one_line(tmp_path, monkeypatc
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"not the file")
     argv = ["figure1", "--dataset", "mnist", "--data-dir", str(tmp_path), "--out", str(tmp_path / "out"),
             "--no-progress", "--device", "cpu"]
-    assert experiments.main(argv) == 1
+    assert cli.main(argv) == 1
     err = capsys.readouterr().err.strip()
     assert "SHA-256 mismatch" in err and "\n" not in err and not (tmp_path / "out" / "figure1_mnist.json").exists()
 
 
 def test_an_unwritable_output_folder_fails_before_training(capsys, monkeypatch):
     trained = []
-    monkeypatch.setattr(experiments, "run_figure1", lambda *a, **kw: trained.append(1))
+    monkeypatch.setattr(figure1, "run_figure1", lambda *a, **kw: trained.append(1))
     with pytest.raises(SystemExit) as exc:
-        experiments.main(["figure1", "--dataset", "digits", "--out", "/proc/no/such/folder"])
+        cli.main(["figure1", "--dataset", "digits", "--out", "/proc/no/such/folder"])
     assert exc.value.code == 2 and "cannot be written" in capsys.readouterr().err and not trained
 
 
 @pytest.mark.parametrize("flag", ["--depths", "--seeds"])
 def test_duplicate_depths_or_seeds_are_refused(flag, capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
-        experiments.main(["figure1", "--dataset", "digits", flag, "2", "2", "--out", str(tmp_path)])
+        cli.main(["figure1", "--dataset", "digits", flag, "2", "2", "--out", str(tmp_path)])
     assert exc.value.code == 2 and "distinct" in capsys.readouterr().err
 
 
 def test_protocol_budget_counts_the_figure1_protocol():
     from snnlib.models import build_model, count_params
 
-    b = experiments.protocol_budget()
+    b = figure1.protocol_budget()
     assert b["steps"] == 2000 * 390  # 50000 // 128 full batches per epoch (biutils: 50,000 training images)
     assert b["ms_per_step"] == pytest.approx(900e3 / 780_000)
     assert b["chain"] == 33 + 32  # depth 32: 33 forward products, then 32 input gradients (not the first layer's)
     params = sum(count_params(build_model(f, 784, 10, d, 784)) for d in (8, 16, 32) for f in ("SNN", "BatchNorm"))
     assert b["gflop_per_step"] == pytest.approx(6 * params * 128 / 1e9, rel=1e-12)
     assert b["tflops"] == pytest.approx(b["gflop_per_step"] * 780_000 / 900 / 1e3)
-    assert experiments.protocol_budget(1800)["tflops"] == pytest.approx(b["tflops"] / 2)
+    assert figure1.protocol_budget(1800)["tflops"] == pytest.approx(b["tflops"] / 2)
 
 
 @pytest.mark.parametrize("kwargs", [{"budget_s": 0}, {"depths": ()}, {"batch_size": 0}, {"n_train": 10},
                                     {"depths": (8, True)}])
 def test_protocol_budget_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs)) if "n_train" not in kwargs else "batch_size"):
-        experiments.protocol_budget(**kwargs)
+        figure1.protocol_budget(**kwargs)
 
 
 def test_run_figure1_follows_the_official_protocol():
     """Full mini-batches, the loss logged in training mode in batch-size chunks, Glorot-uniform output layers, float32
     products, and the official defaults (figure1/README.md: lr 1e-5, 2000 epochs; run.py: batch 128)."""
-    doc = experiments.run_figure1("digits", depths=(1,), epochs=1, progress=False, device="cpu")
+    doc = figure1.run_figure1("digits", depths=(1,), epochs=1, progress=False, device="cpu")
     assert doc["config"]["drop_last"] is True and doc["config"]["precision"] == "fp32"
     assert doc["config"]["eval_batch_size"] == doc["config"]["batch_size"]
     assert {r["member"]["output_init"] for r in doc["records"]} == {"glorot_uniform"}
     assert doc["protocol"]["n_val"] == 216 and len(doc["records"][0]["val_loss"]) == 2  # validation logged too
     for name in ("mnist", "mnist10k", "cifar10"):
-        assert {k: experiments.FIGURE1_DEFAULTS[name][k] for k in ("lr", "batch_size", "width", "epochs")} == {
+        assert {k: figure1.FIGURE1_DEFAULTS[name][k] for k in ("lr", "batch_size", "width", "epochs")} == {
             "lr": 1e-5, "batch_size": 128, "width": None, "epochs": 2000}
 
 
@@ -229,27 +210,39 @@ def test_the_protocol_table_names_what_exists_and_renders_every_point():
 
     import snnlib
 
-    for point in experiments.FIGURE1_PROTOCOL:
+    for point in figure1.FIGURE1_PROTOCOL:
         assert set(point) == {"point", "verdict", "official", "snnlib"} and point["official"][:8].count(":") <= 1
         for ref in re.findall(r"`([A-Za-z_][\w.]*)(?:\(|`)", point["snnlib"]):
             if "." not in ref:  # a name of this module, or a parameter (data_seed) named in the text
-                assert hasattr(experiments, ref) or ref.islower(), ref
+                assert hasattr(figure1, ref) or ref.islower(), ref
                 continue
             module, *attrs = ref.split(".")
             obj = importlib.import_module(f"snnlib.{module}")
             for attr in attrs:
                 obj = getattr(obj, attr)
     assert snnlib.__name__ == "snnlib"
-    table = experiments.protocol_table()
-    assert table.count("\n") == len(experiments.FIGURE1_PROTOCOL) + 1
+    table = figure1.protocol_table()
+    assert table.count("\n") == len(figure1.FIGURE1_PROTOCOL) + 1
     assert "| gradient | same |" in table and "| data set of the GPU run | a subset |" in table
 
 
-def test_figure1_usage_errors_name_the_subcommand(capsys):
+@pytest.mark.parametrize("argv, says", [
+    (["--data-seed", "-1"], "argument --data-seed: must be an integer in [0, 4294967295], got '-1'"),
+    (["--device", "meta"], "argument --device: must be auto, cpu, cuda, cuda:N or mps, got 'meta'"),
+    (["--lr", "1e308"], "argument --lr: must be a number in (0, 10000], got '1e308'"),
+    (["--lr", "0"], "argument --lr: must be a number in (0, 10000], got '0'"),
+    (["--lr", "inf"], "argument --lr: must be a number in (0, 10000], got 'inf'"),
+    (["--epochs", "0"], "argument --epochs: must be an integer in [1, 1000000], got '0'"),
+    (["--batch-size", "1"], "argument --batch-size: must be an integer in [2, 1000000], got '1'"),
+    (["--threads", "0"], "argument --threads: must be an integer in [1, 4096], got '0'"),
+    (["--checkpoint-every", "-1"], "argument --checkpoint-every: must be an integer in [0, 1000000], got '-1'"),
+    (["--out", ""], "argument --out: must name a file or folder, got ''"),
+    (["--out", "x", "--bogus"], "unrecognized arguments: --bogus")])
+def test_figure1_usage_errors_are_one_line_naming_the_argument_and_its_range(argv, says, capsys):
     with pytest.raises(SystemExit) as exc:
-        experiments.main(["figure1", "--data-seed", "-1", "--out", "x"])
+        cli.main(["figure1", *(argv if "--out" in argv else [*argv, "--out", "x"])])
     err = capsys.readouterr().err
-    assert exc.value.code == 2 and "snnlib.experiments figure1: error: --data-seed must be >= 0" in err
+    assert exc.value.code == 2 and err == f"python -m snnlib figure1: error: {says}\n"
 
 
 @pytest.mark.parametrize("every, signal_name, code, says", [
@@ -276,7 +269,7 @@ def test_figure1_interrupted_says_whether_it_can_resume(tmp_path, monkeypatch, c
         return real(n, seed, epoch, device)
 
     monkeypatch.setattr(train, "epoch_permutation", interrupt_in_epoch_3)
-    status = experiments.main(["figure1", "--depths", "2", "--epochs", "4", "--checkpoint-every", str(every),
+    status = cli.main(["figure1", "--depths", "2", "--epochs", "4", "--checkpoint-every", str(every),
                                "--out", str(tmp_path), "--no-progress", "--device", "cpu", "--threads", "1"])
     err = capsys.readouterr().err
     assert status == code and says in err.splitlines()[-1], err
@@ -287,7 +280,7 @@ def test_figure1_interrupted_says_whether_it_can_resume(tmp_path, monkeypatch, c
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is removed again
     if every == 1:  # and the rerun does resume from that checkpoint
         monkeypatch.setattr(train, "epoch_permutation", real)
-        assert experiments.main(["figure1", "--depths", "2", "--epochs", "4", "--checkpoint-every", "1",
+        assert cli.main(["figure1", "--depths", "2", "--epochs", "4", "--checkpoint-every", "1",
                                  "--out", str(tmp_path), "--no-progress", "--device", "cpu"]) == 0
         assert "resuming from epoch 2 of checkpoint" in capsys.readouterr().err
         doc = json.loads((tmp_path / "figure1_digits.json").read_text())
@@ -303,8 +296,8 @@ def test_figure1_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys, error)
     def oom(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(experiments, "run_figure1", oom)
-    code = experiments.main(["figure1", "--out", str(tmp_path), "--no-progress", "--device", "cpu"])
+    monkeypatch.setattr(figure1, "run_figure1", oom)
+    code = cli.main(["figure1", "--out", str(tmp_path), "--no-progress", "--device", "cpu"])
     err = capsys.readouterr().err
     assert code == 1 and "not enough memory" in err and len(err.strip().splitlines()) == 1
 
@@ -312,9 +305,9 @@ def test_figure1_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys, error)
 def test_resumed_figure1_records_the_whole_training_time(tmp_path):
     argv = ["figure1", "--depths", "2", "--epochs", "4", "--checkpoint-every", "2", "--out", str(tmp_path),
             "--no-progress", "--device", "cpu"]
-    assert experiments.main(argv) == 0
+    assert cli.main(argv) == 0
     first = json.loads((tmp_path / "figure1_digits.json").read_text())
-    assert experiments.main(argv) == 0  # everything already in the checkpoint: nothing left to train
+    assert cli.main(argv) == 0  # everything already in the checkpoint: nothing left to train
     again = json.loads((tmp_path / "figure1_digits.json").read_text())
     assert again["records"][0]["loss"] == first["records"][0]["loss"]
     assert again["wall_time_s"] >= first["records"][0]["wall_time_s"] > 0
@@ -339,28 +332,28 @@ def test_summary_marks_diverged_networks_and_counts_only_epochs_before():
     doc = _doc([("SNN Depth 2", [2.0, 1.0, 1.5, None, None], 3),
                 ("BatchNorm Depth 2", [2.0, 1.0, 3.0, 0.5], None),
                 ("SNN Depth 4", [2.0, float("nan"), float("nan")], None)])  # an old file without the epoch
-    s = experiments.summarize_figure1(doc)
+    s = figure1.summarize_figure1(doc)
     snn, bn, old = s["SNN Depth 2 seed 0"], s["BatchNorm Depth 2 seed 0"], s["SNN Depth 4 seed 0"]
     assert math.isnan(snn["final_loss"]) and snn["diverged_epoch"] == 3 and snn["rises"] == 1
     assert snn["max_jump"] == 1.5
     assert bn == {"final_loss": 0.5, "rises": 1, "max_jump": 3.0, "diverged_epoch": None}
     assert old["diverged_epoch"] == 1 and old["rises"] == 0 and math.isnan(old["max_jump"])
-    assert experiments.diverged_report(doc) == ("1 of 3 networks diverged (training loss NaN/inf; each stopped "
+    assert figure1.diverged_report(doc) == ("1 of 3 networks diverged (training loss NaN/inf; each stopped "
                                                 "there, the others trained on): SNN Depth 2 seed 0 (epoch 3)")
-    report = experiments.diverged_report(_doc([("SNN Depth 2", [2.0, None], 1), ("BatchNorm Depth 2", [2.0, 1.0],
+    report = figure1.diverged_report(_doc([("SNN Depth 2", [2.0, None], 1), ("BatchNorm Depth 2", [2.0, 1.0],
                                                                                  None)]))
     assert report.startswith("1 of 2 networks diverged") and "SNN Depth 2 seed 0 (epoch 1)" in report
-    assert experiments.diverged_report(_doc([("BatchNorm Depth 2", [2.0, 1.0], None)])) is None
+    assert figure1.diverged_report(_doc([("BatchNorm Depth 2", [2.0, 1.0], None)])) is None
 
 
 def test_figure1_cli_reports_diverged_networks(tmp_path, capsys):
     argv = ["figure1", "--depths", "2", "--epochs", "3", "--lr", "1e4", "--out", str(tmp_path), "--no-progress",
             "--device", "cpu"]
-    assert experiments.main(argv) == 0
+    assert cli.main(argv) == 0
     out = capsys.readouterr().out
     assert "2 of 2 networks diverged" in out and "SNN Depth 2 seed 0 (epoch 1)" in out
     doc = json.loads((tmp_path / "figure1_digits.json").read_text())
-    assert all(math.isnan(v["final_loss"]) for v in experiments.summarize_figure1(doc).values())
+    assert all(math.isnan(v["final_loss"]) for v in figure1.summarize_figure1(doc).values())
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -371,11 +364,11 @@ def test_figure1_cli_reports_diverged_networks(tmp_path, capsys):
     ({"checkpoint_every": 2}, "needs checkpoint_dir")])
 def test_run_figure1_rejects_bad_arguments_by_name(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        experiments.run_figure1("digits", **{"depths": (2,), "epochs": 1, "progress": False, **kwargs})
+        figure1.run_figure1("digits", **{"depths": (2,), "epochs": 1, "progress": False, **kwargs})
 
 
 def test_run_figure1_accepts_numpy_integers():
-    doc = experiments.run_figure1("digits", depths=np.array([2]), seeds=[np.int64(1)], epochs=1, progress=False,
+    doc = figure1.run_figure1("digits", depths=np.array([2]), seeds=[np.int64(1)], epochs=1, progress=False,
                                   device="cpu")
     assert doc["protocol"]["depths"] == [2] and doc["protocol"]["seeds"] == [1]
 
@@ -385,7 +378,7 @@ def test_run_figure1_accepts_numpy_integers():
 def test_figure1_unreadable_checkpoint_is_one_line_naming_the_file(tmp_path, capsys, content, says):
     argv = ["figure1", "--depths", "2", "--epochs", "2", "--checkpoint-every", "1", "--out", str(tmp_path),
             "--no-progress", "--device", "cpu"]
-    assert experiments.main(argv) == 0
+    assert cli.main(argv) == 0
     (ckpt,) = (tmp_path / "checkpoints").glob("sweep-*.pt")
     if content is None:
         torch.save({"epoch": 1}, ckpt)
@@ -394,7 +387,7 @@ def test_figure1_unreadable_checkpoint_is_one_line_naming_the_file(tmp_path, cap
     else:
         ckpt.write_bytes(content)
     capsys.readouterr()
-    assert experiments.main(argv[:4] + ["3"] + argv[5:]) == 1
+    assert cli.main(argv[:4] + ["3"] + argv[5:]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"checkpoint {ckpt} cannot be used" in err[0] and says in err[0]
     assert "Delete it to start that sweep over" in err[0] and "weights_only" not in err[0]
@@ -418,7 +411,7 @@ def test_figure1_result_is_rescued_when_out_becomes_unwritable(tmp_path, monkeyp
     monkeypatch.setattr(tempfile, "tempdir", None)
     argv = ["figure1", "--depths", "2", "--epochs", "1", "--out", str(tmp_path / "out"), "--no-progress",
             "--device", "cpu"]
-    assert experiments.main(argv) == 1
+    assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err and "the result was saved to" in err
     (rescued,) = (tmp_path / "tmp").glob("figure1_digits-*.json")
@@ -427,9 +420,9 @@ def test_figure1_result_is_rescued_when_out_becomes_unwritable(tmp_path, monkeyp
 
 def test_figure1_says_when_it_replaces_an_earlier_result(tmp_path, capsys):
     argv = ["figure1", "--depths", "2", "--epochs", "1", "--out", str(tmp_path), "--no-progress", "--device", "cpu"]
-    assert experiments.main(argv) == 0
+    assert cli.main(argv) == 0
     assert "replaced" not in capsys.readouterr().out
-    assert experiments.main(argv) == 0
+    assert cli.main(argv) == 0
     assert f"replaced the earlier {tmp_path / 'figure1_digits.json'}" in capsys.readouterr().out
 
 
@@ -442,7 +435,7 @@ def test_plot_figure1_draws_each_network_and_marks_divergence():
     for rec, (lab, _, _) in zip(doc["records"], recs):
         rec["member"].update(family=lab.split()[0], depth=2)
     doc.update(protocol={"seeds": [0], "dataset": "digits", "lr": 0.02, "width": 64}, config={"batch_size": 64})
-    ax = experiments.plot_figure1(doc)
+    ax = figure1.plot_figure1(doc)
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["SNN Depth 2", "SNN Depth 2 diverged", "BatchNorm Depth 2"]
     marker = ax.get_lines()[1]
@@ -464,7 +457,7 @@ def test_figure1_interrupted_in_the_final_log_or_before_training_says_how_to_res
         return real_log(*args, **kwargs)
 
     monkeypatch.setattr(train, "_log_sums", interrupt_final_log)
-    assert experiments.main(argv) == 130
+    assert cli.main(argv) == 130
     assert "resume from epoch 2" in capsys.readouterr().err
     monkeypatch.undo()
 
@@ -472,12 +465,12 @@ def test_figure1_interrupted_in_the_final_log_or_before_training_says_how_to_res
         raise KeyboardInterrupt
 
     monkeypatch.setattr(data, "load", interrupt_loading)
-    assert experiments.main(argv) == 130
+    assert cli.main(argv) == 130
     assert "interrupted before training began; a rerun resumes from this sweep's checkpoint" in capsys.readouterr().err
 
 
 def test_run_figure1_accepts_numpy_batch_size_and_data_seed():
-    doc = experiments.run_figure1("digits", depths=(2,), epochs=np.int64(1), batch_size=np.int64(64),
+    doc = figure1.run_figure1("digits", depths=(2,), epochs=np.int64(1), batch_size=np.int64(64),
                                   data_seed=np.int64(3), progress=False, device="cpu")
     assert doc["config"]["batch_size"] == 64 and doc["config"]["data_seed"] == 3 and doc["config"]["epochs"] == 1
     json.dumps(doc["config"])  # plain ints: the result file can be written
@@ -487,7 +480,7 @@ def test_plot_stack_layout_draws_one_bar_per_network_in_palindrome_order():
     import matplotlib
 
     matplotlib.use("Agg")
-    ax = experiments.plot_stack_layout((8, 16, 32))
+    ax = figure1.plot_stack_layout((8, 16, 32))
     widths = [patch.get_width() for patch in ax.patches]
     assert widths == [8, 16, 32, 32, 16, 8]  # SNN by ascending depth, then BatchNorm by descending depth
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "SNN depth 8"
@@ -502,7 +495,7 @@ def test_plot_benchmark_rows_draws_one_bar_per_row_with_its_label(tmp_path):
              "projected_hours": 0.5},
             {"device": "cpu", "method": "PyTorch tutorial loop", "precision": "fp32", "commit": "def",
              "projected_hours": 90.0}]
-    ax = experiments.plot_benchmark_rows(rows)
+    ax = figure1.plot_benchmark_rows(rows)
     assert [p.get_width() for p in ax.patches] == [0.5, 90.0] and ax.get_xscale() == "log"
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["H200 · snnlib tf32 · abc",
-                                                            "cpu · PyTorch tutorial loop fp32 · def"]
+    assert [t.get_text() for t in ax.texts] == ["snnlib tf32\nH200 · abc", "PyTorch tutorial loop fp32\ncpu · def"]
+    assert ax.get_yticklabels() == [] and ax.figure._snnlib_keep_height  # labels above the bars, phone-proof

@@ -1,0 +1,157 @@
+"""``python -m snnlib tabular``: SNN vs FNN families and scikit-learn baselines on UCI tasks (paper Table 1, Table 3
+for HTRU2; :func:`snnlib.tabular.run_sweep`; chapter "A tabular benchmark").
+
+Prints the comparison table (paper Table 1 style) and writes the result JSON to --out. An interrupted run exits
+with 130 (143 after SIGTERM); with --checkpoint-dir the finished tasks are kept and a rerun resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from snnlib.cli import CommandError, Interrupted, UsageError, integer, output_path, write_result
+
+HELP = "121 UCI tasks and HTRU2: SNN vs FNN families and scikit-learn methods (paper Tables 1 and 3)"
+OUT_OF_MEMORY = "fewer --jobs or smaller --widths?"
+#: :data:`snnlib.tabular.METRICS`, ``ENGINES`` and ``DASK_SCHEDULERS`` named here so that parsing imports no
+#: numpy (a test checks that they agree).
+METRICS = ("accuracy", "auc")
+ENGINES = ("serial", "local", "dask")
+DASK_SCHEDULERS = ("processes", "synchronous")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--datasets", default="builtin",
+                   help="'builtin' (digits, breast_cancer, wine, iris), 'uci121' (all in --data-dir), 'htru2' "
+                        "(its 10 nested cross-validation folds, paper Table 3) or a comma-separated list of names "
+                        "(htru2:M is fold M)")
+    p.add_argument("--data-dir", type=output_path, default=None,
+                   help="folder of the UCI-121 archive (needed for uci121); for htru2 the folder of HTRU2.zip")
+    p.add_argument("--metric", default=None, choices=METRICS,
+                   help="model selection and reported score (default: auc for htru2, accuracy otherwise)")
+    p.add_argument("--methods", default="all",
+                   help="'all', 'fnn', 'sklearn' or a comma-separated list of SNN, MSRAinit, BatchNorm, LayerNorm, "
+                        "WeightNorm, Highway, ResNet, RandomForest, SVM, LogReg")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds (split and initialisation), e.g. 0,1,2")
+    p.add_argument("--depths", default=None, help="comma-separated hidden-layer counts (default 2,8)")
+    p.add_argument("--widths", default=None, help="comma-separated hidden widths (default 64)")
+    p.add_argument("--lrs", default=None, help="comma-separated SGD learning rates (default 0.01,0.1)")
+    p.add_argument("--dropouts", default=None, help="comma-separated dropout rates (default 0,0.05)")
+    p.add_argument("--shapes", default=None, help="comma-separated layer forms: rectangular, conic")
+    p.add_argument("--paper-grid", action="store_true",
+                   help="the SNN grid of paper Table A4 (A21 for htru2), with the family-specific values of §A4.2, "
+                        "and 100 epochs")
+    p.add_argument("--epochs", type=integer(1, 10**6), default=None,
+                   help="training epochs (default 30; 100 with --paper-grid)")
+    p.add_argument("--batch-size", type=integer(1, 10**6), default=64)
+    p.add_argument("--smooth", type=integer(1, 10**6), default=None,
+                   help="moving-average window for the epoch choice (default 1; 10 with --paper-grid)")
+    p.add_argument("--engine", default="local", choices=ENGINES)
+    p.add_argument("--jobs", type=integer(1, 4096), default=1, help="parallel worker processes")
+    p.add_argument("--dask-scheduler", default="processes", choices=DASK_SCHEDULERS)
+    p.add_argument("--dask-address", default=None,
+                   help="dask.distributed scheduler address, or 'local' for a LocalCluster")
+    p.add_argument("--out", type=output_path, required=True, help="result JSON, written atomically")
+    p.add_argument("--checkpoint-dir", type=output_path, default=None,
+                   help="save every finished task in this folder; rerunning the same command resumes from it")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def _split(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _numbers(text: str | None, kind: type, name: str) -> tuple | None:
+    if text is None:
+        return None
+    try:
+        values = tuple(kind(v) for v in _split(text))
+    except ValueError:
+        raise UsageError(f"--{name} must be comma-separated {kind.__name__}s, got {text!r}") from None
+    if not values:
+        raise UsageError(f"--{name} must list at least one value, got {text!r}")
+    return values
+
+
+def _datasets(args: argparse.Namespace) -> list[str]:
+    from snnlib import tabular
+
+    if args.datasets == "builtin":
+        return list(tabular.BUILTIN_DATASETS)
+    if args.datasets == "htru2":
+        return [f"htru2:{m}" for m in range(1, tabular.HTRU2_FOLDS + 1)]
+    if args.data_dir is not None and not os.path.isdir(args.data_dir):
+        raise UsageError(f"--data-dir must be an existing folder, got {args.data_dir!r}")
+    if args.datasets == "uci121":
+        if args.data_dir is None:
+            raise UsageError("--datasets uci121 needs --data-dir (folder of the UCI-121 archive)")
+        return tabular.list_uci_datasets(args.data_dir)
+    names = _split(args.datasets)
+    if not names:
+        raise UsageError(f"--datasets must be 'builtin', 'uci121' or a list of names, got {args.datasets!r}")
+    return names
+
+
+def _methods(text: str) -> list[str]:
+    from snnlib import tabular
+
+    groups = {"all": list(tabular.METHODS), "fnn": list(tabular.FNN_METHODS), "sklearn": list(tabular.SKLEARN_METHODS)}
+    return groups[text] if text in groups else _split(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    from snnlib import tables, tabular
+    from snnlib.files import check_writable
+
+    try:
+        seeds = [int(s) for s in _numbers(args.seeds, int, "seeds") or ()]
+        check_writable(args.out)
+        datasets = _datasets(args)
+        grid = {}
+        for key, text, kind in (("depth", args.depths, int), ("width", args.widths, int), ("lr", args.lrs, float),
+                                ("dropout", args.dropouts, float), ("shape", args.shapes, str)):
+            values = _numbers(text, kind, key + "s")
+            if values is not None:
+                grid[key] = values
+        htru2 = bool(datasets) and all(tabular.htru2_fold(d) is not None for d in datasets)
+        config = tabular.sweep_config(args.paper_grid, htru2, grid, args.epochs, args.batch_size, args.smooth,
+                                      args.metric)
+        if any(tabular.htru2_fold(d) is not None for d in datasets):
+            from snnlib import data
+
+            try:  # fetch and verify once, before any worker starts
+                data.fetch("htru2_zip", root=args.data_dir)
+            except data.DatasetUnavailable as err:
+                raise UsageError(str(err).splitlines()[0]) from None
+        result = tabular.run_sweep(datasets, _methods(args.methods), seeds, config, data_dir=args.data_dir,
+                                   engine=args.engine, jobs=args.jobs, progress=not args.no_progress,
+                                   dask_scheduler=args.dask_scheduler, dask_address=args.dask_address,
+                                   checkpoint_dir=args.checkpoint_dir)
+    except tabular.TaskRecordError as err:  # not a usage error: one line naming the file, exit status 1
+        raise CommandError(str(err)) from None
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    except OSError as err:  # e.g. a Dask scheduler that cannot be reached
+        raise UsageError(f"{type(err).__name__}: {err}".splitlines()[0]) from None
+    except KeyboardInterrupt:
+        if not args.checkpoint_dir:
+            raise Interrupted("nothing was saved (use --checkpoint-dir to keep finished tasks)") from None
+        if args.engine == "dask":  # Dask returns the tasks of a run together: none was saved yet
+            raise Interrupted(f"the Dask engine saves tasks in {args.checkpoint_dir} only when a run completes") \
+                from None
+        raise Interrupted(f"finished tasks are saved in {args.checkpoint_dir}; rerun the same command to resume") \
+            from None
+    path, ok = write_result(args.out, result, args.prog)
+    if "comparison" in result:
+        print(tables.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
+    if result["metric"] == "auc":  # paper Table 3: mean ROC AUC ± standard deviation over the folds
+        for method, row in result["summary"].items():
+            print(f"{method:>12}  AUC {row['mean']:.4f} ± {row['std']:.3f}")
+    diverged = sum(r.get("diverged_settings", 0) for r in result["runs"])
+    if diverged:
+        print(f"{diverged} FNN trainings diverged (loss NaN/inf); they scored as chance from then on, and the runs' "
+              "'diverged_settings' / 'diverged_epoch' say where")
+    if ok:
+        print(f"wrote {path} ({len(result['runs'])} runs, {result['seconds']:.1f} s)")
+    return 0 if ok else 1
