@@ -137,7 +137,8 @@ def _smallest_type_pt(fig: Any) -> float:
 def phone_version(fig: Any, width: float = PHONE_INCHES) -> Any:
     """A copy of ``fig`` laid out for a phone: its panels stacked in one column (in reading order: rows, then
     columns), ``width`` inches wide, with the book's base type sizes (10 pt text, 9 pt ticks and legends), tick
-    labels on every panel of a shared axis, figure legends of at most two columns and panel legends of one.
+    labels on every panel of a shared axis, figure legends of at most two columns and panel legends of one (a
+    panel legend of more than three entries moves below the panels), the panel letter and title on one line.
     ``fig`` is not changed.
 
     Works for figures made by :func:`subplots` (one grid of panels; colour bars, twin axes and figure legends
@@ -187,6 +188,28 @@ def phone_version(fig: Any, width: float = PHONE_INCHES) -> Any:
         for ax in panels:
             if len(ax.get_shared_y_axes().get_siblings(ax)) > 1 and ax.yaxis.get_label_position() == "left":
                 ax.yaxis.set_tick_params(which="both", labelleft=True)
+    for ax in panels:  # a letter and a title share one line at the left: centred, a long title ran into the letter
+        letter, title = ax.get_title(loc="left"), ax.get_title()
+        if letter and title:
+            ax.set_title(f"{letter} {title}", loc="left", fontsize=ax.title.get_fontsize())
+            ax.set_title("")
+    # a panel legend of more than three entries would cover a narrow panel's data: the panels' legends become one
+    # figure legend below them when all name the same entries, else each moves below its panel
+    crowded = [ax for ax in panels if ax.get_legend() is not None and len(ax.get_legend().get_texts()) > 3]
+    entries = {tuple(t.get_text() for t in ax.get_legend().get_texts()) for ax in crowded}
+    if crowded and len(entries) == 1 and not phone.legends:
+        first = crowded[0].get_legend()
+        size = first.get_texts()[0].get_fontsize()
+        phone.legend(first.legend_handles, [t.get_text() for t in first.get_texts()], loc="outside lower center",
+                     ncols=min(2, first._ncols) if first._ncols > 1 else 2, fontsize=size)
+        for ax in crowded:
+            ax.get_legend().remove()
+    else:
+        for ax in crowded:
+            old = ax.get_legend()
+            old.remove()
+            ax.legend(old.legend_handles, [t.get_text() for t in old.get_texts()], loc="upper center",
+                      bbox_to_anchor=(0.5, -0.28), ncols=1, fontsize=old.get_texts()[0].get_fontsize())
     for legend in list(phone.legends):  # two columns, or one where two are wider than the figure
         legend = _refit_legend(phone, legend, ncols=2)
         phone.draw_without_rendering()
@@ -197,7 +220,7 @@ def phone_version(fig: Any, width: float = PHONE_INCHES) -> Any:
         legends = sum(legend.get_window_extent().height for legend in phone.legends) / phone.dpi
         phone.set_size_inches(width, panels_height + legends + 0.1 * len(phone.legends))
     for ax in phone.axes:
-        if ax.get_legend() is not None:
+        if ax.get_legend() is not None and ax not in crowded:
             _refit_legend(ax, ax.get_legend(), ncols=1)
     phone.draw_without_rendering()
     for ax in panels:  # axis labels longer than their narrower axes break into lines

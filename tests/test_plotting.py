@@ -62,7 +62,9 @@ def test_phone_version_stacks_the_panels_in_reading_order_at_phone_width_and_bas
     phone = plotting.phone_version(fig)
     phone.canvas.draw()
     panels = [ax for ax in phone.axes if ax.get_subplotspec() is not None]
-    assert [ax.get_title() for ax in panels] == ["panel 0", "panel 1", "panel 2"]
+    # in reading order, each panel's letter and title on one line at its left
+    assert [ax.get_title(loc="left") for ax in panels] == ["(a) panel 0", "(b) panel 1", "(c) panel 2"]
+    assert [ax.get_title() for ax in panels] == ["", "", ""]
     assert [ax.get_subplotspec().get_geometry()[:2] for ax in panels] == [(3, 1)] * 3
     tops = [ax.get_position().y1 for ax in panels]
     assert tops == sorted(tops, reverse=True)  # panel 0 on top
@@ -77,6 +79,26 @@ def test_phone_version_stacks_the_panels_in_reading_order_at_phone_width_and_bas
     # the original is untouched
     assert (tuple(fig.get_size_inches()), [ax.get_position().bounds for ax in axes]) == before
     assert fig.legends[0]._ncols == 4
+    plt.close("all")
+
+
+def test_phone_version_moves_crowded_panel_legends_below_the_panels():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    x = np.linspace(0, 1, 20)
+    fig, axes = plotting.subplots(1, 2, figsize=(9, 3.6))
+    for ax in axes:
+        for k in range(5):
+            ax.plot(x, x + k, label=f"curve {k}")
+        ax.legend()
+    phone = plotting.phone_version(fig)
+    assert all(ax.get_legend() is None for ax in phone.axes)  # one figure legend for the shared entries
+    assert [t.get_text() for t in phone.legends[0].get_texts()] == [f"curve {k}" for k in range(5)]
+    axes[1].lines[0].set_label("other")
+    axes[1].legend()
+    phone = plotting.phone_version(fig)  # different entries: each legend moves below its own panel
+    assert not phone.legends and all(ax.get_legend().get_bbox_to_anchor().y0 < ax.bbox.y0 for ax in phone.axes)
     plt.close("all")
 
 
