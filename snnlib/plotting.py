@@ -223,8 +223,9 @@ def phone_version(fig: Any, width: float = PHONE_INCHES) -> Any:
         if ax.get_legend() is not None and ax not in crowded:
             _refit_legend(ax, ax.get_legend(), ncols=1)
     phone.draw_without_rendering()
-    for ax in panels:  # axis labels longer than their narrower axes break into lines
+    for ax in panels:  # titles and axis labels longer than their narrower axes break into lines
         box = ax.get_window_extent()
+        _wrap(ax.title if ax.get_title() else ax._left_title, box.width)
         _wrap(ax.xaxis.label, box.width)
         _wrap(ax.yaxis.label, box.height * 0.9)
     for ax in panels:  # category names that now run into each other are set at a slant
@@ -246,16 +247,22 @@ def phone_version(fig: Any, width: float = PHONE_INCHES) -> Any:
 
 
 def _wrap(label: Any, length_px: float) -> None:
-    """Break ``label`` at spaces into lines of at most ``length_px`` (its rendered length); labels with math
-    (``$...$``) are left whole."""
+    """Break ``label`` at spaces into lines of at most ``length_px`` (its rendered length); a formula
+    (``$...$``) is never broken."""
     text = label.get_text()
     extent = label.get_window_extent()
     size = max(extent.width, extent.height)
-    if "$" in text or size <= length_px or " " not in text:
+    if size <= length_px or " " not in text or text.count("$") % 2:
         return
     per_char = size / len(text)
+    words: list[str] = []
+    for word in text.split(" "):  # rejoin the words of a formula
+        if words and words[-1].count("$") % 2:
+            words[-1] += " " + word
+        elif word:
+            words.append(word)
     lines: list[str] = []
-    for word in text.split():
+    for word in words:
         if lines and (len(lines[-1]) + 1 + len(word)) * per_char <= length_px:
             lines[-1] += " " + word
         else:
