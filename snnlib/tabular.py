@@ -7,7 +7,10 @@ accuracy of that choice is reported. The per-dataset accuracies are then ranked 
 :mod:`snnlib.stats` exactly as in the paper's Table 1.
 
 The default grid is small (it runs on a laptop); ``paper_grid=True`` / ``--paper-grid`` uses the SNN grid of
-Table A4 with what the paper states of the other families' grids (:data:`PAPER_FAMILY_GRIDS`). Tasks run
+Table A4 (A21 for HTRU2) with what the paper's text states of the other families' grids
+(:data:`PAPER_FAMILY_GRIDS`); all grids of §A4 are in :mod:`snnlib.paper_grids`. The other families' tables
+(A5-A10, A22-A27) are in the paper but not in this build's sources: their grids are snnlib's reading, and
+every result records, per family, which grid it ran (``grid_provenance``). Tasks run
 serially, in local processes (a spawn-context ``multiprocessing`` pool, the default for ``jobs > 1``) or with
 Dask (optional extra: ``pip install "dask[distributed]"``), and the result is written atomically as JSON with
 provenance. Command line: ``python -m snnlib tabular --help`` (:mod:`snnlib.cli.tabular`).
@@ -27,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from snnlib import stats
+from snnlib import paper_grids, stats
 from snnlib.files import remove_stale_temporaries, write_json_atomic
 
 #: The seven FNN families of paper Table 1 (left), SNN first.
@@ -41,6 +44,8 @@ BUILTIN_DATASETS: tuple[str, ...] = ("digits", "breast_cancer", "wine", "iris")
 ENGINES: tuple[str, ...] = ("serial", "local", "dask")
 #: Model-selection and reporting metrics: test accuracy (UCI, paper Table 1) or ROC AUC (HTRU2, paper Table 3).
 METRICS: tuple[str, ...] = ("accuracy", "auc")
+#: Train/test splits of the UCI archive (:func:`snnlib.data.load_uci_folder`); the first is the paper's.
+UCI_SPLITS: tuple[str, ...] = ("kfold", "holdout")
 #: HTRU2's nested cross-validation: the tasks ``htru2:1`` ... ``htru2:10`` are its test folds (paper §A4.4).
 HTRU2_FOLDS: int = 10
 #: Dask's local schedulers. Not "threads": threads share torch's global RNG (initialisation, dropout masks) and
@@ -53,18 +58,18 @@ _RECTANGULAR_ONLY: tuple[str, ...] = ("Highway", "ResNet")
 #: Small default grid (runs in minutes on a CPU); the paper's grid is :data:`PAPER_GRID_SNN`.
 DEFAULT_GRID: dict[str, tuple] = {"depth": (2, 8), "width": (64,), "lr": (0.01, 0.1), "dropout": (0.0, 0.05),
                                   "shape": ("rectangular",)}
-#: SNN grid of paper Table A4 (layers, hidden units, learning rate, dropout, layer form).
-PAPER_GRID_SNN: dict[str, tuple] = {"depth": (2, 3, 4, 8, 16, 32), "width": (1024, 512, 256),
-                                    "lr": (0.01, 0.1, 1.0), "dropout": (0.05, 0.0), "shape": ("rectangular", "conic")}
-#: SNN grid of paper Table A21 (HTRU2): as Table A4 without 3 layers.
-PAPER_GRID_SNN_HTRU2: dict[str, tuple] = {**PAPER_GRID_SNN, "depth": (2, 4, 8, 16, 32)}
-#: What the paper states of the other families' grids (§A4.2; its Tables A5-A10 are not reproduced here): the
+#: SNN grid of paper Table A4 (UCI), read from :mod:`snnlib.paper_grids` (the one place of §A4's grids).
+PAPER_GRID_SNN: dict[str, tuple] = paper_grids.snn_grid("UCI")
+#: SNN grid of paper Table A21 (HTRU2), read from :mod:`snnlib.paper_grids`.
+PAPER_GRID_SNN_HTRU2: dict[str, tuple] = paper_grids.snn_grid("HTRU2")
+#: What the paper's text states of the other families' UCI grids (:data:`snnlib.paper_grids.STATEMENTS`): the
 #: keys given replace those of the SNN grid for that family. MSRAinit and Highway try dropout {0.5, 0}; ResNet
-#: tries {2, 3, 4, 8, 16} blocks and a bottleneck of 25% or 50% of the width.
+#: tries {2, 3, 4, 8, 16} blocks and a bottleneck of 25% or 50% of the width. The paper's own tables for these
+#: families (A5-A10; A22-A27 for HTRU2) are in the paper but not in this build's sources, so with
+#: ``--paper-grid`` every family but SNN runs snnlib's reading (the SNN grid with these values), and the result
+#: says so (:func:`grid_provenance`).
 PAPER_FAMILY_GRIDS: dict[str, dict[str, tuple]] = {
-    "MSRAinit": {"dropout": (0.5, 0.0)}, "Highway": {"dropout": (0.5, 0.0)},
-    "ResNet": {"depth": (2, 3, 4, 8, 16), "bottleneck": (0.25, 0.5)},
-}
+    m: paper_grids.family_values(m, "UCI") for m in FNN_METHODS if paper_grids.family_values(m, "UCI")}
 #: Grids of the scikit-learn baselines (ours; the paper took these methods' results from Fernández-Delgado et al.).
 SKLEARN_GRIDS: dict[str, dict[str, tuple]] = {
     "RandomForest": {"max_features": ("sqrt", 0.5)},
@@ -150,6 +155,9 @@ class SweepConfig:
     sklearn_grids: dict[str, dict[str, tuple]] = field(default_factory=lambda: dict(SKLEARN_GRIDS))
     family_grids: dict[str, dict[str, tuple]] = field(default_factory=dict)
     metric: str = "accuracy"
+    #: Train/test split of UCI-archive datasets: ``"kfold"`` (first fold of ``conxuntos_kfold.dat``, test set
+    #: about N/4, the paper's; see :func:`snnlib.data.load_uci_folder`) or ``"holdout"`` (``conxuntos.dat``).
+    uci_split: str = "kfold"
 
     def __post_init__(self) -> None:
         for key in ("depth", "width", "lr", "dropout", "shape"):
@@ -180,6 +188,8 @@ class SweepConfig:
                 raise ValueError(f"family_grids: bottleneck applies to ResNet only, got it for {family!r}")
             if any(not 0 < b <= 1 for b in grid.get("bottleneck", ())):
                 raise ValueError(f"family_grids bottleneck must be in (0, 1], got {grid['bottleneck']!r}")
+        if self.uci_split not in UCI_SPLITS:
+            raise ValueError(f"uci_split must be one of {UCI_SPLITS}, got {self.uci_split!r}")
         if self.metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
         if not 0 < self.val_fraction < 1:
@@ -187,10 +197,10 @@ class SweepConfig:
                              f"got {self.val_fraction!r}")
 
 
-def grid_configs(method: str, config: SweepConfig) -> list[dict[str, Any]]:
-    """The hyperparameter settings tried for ``method``: the FNN grid (families without dropout or conic
-    shape in the paper's grids get only dropout 0 / rectangular; ``config.family_grids[method]`` then replaces
-    keys, e.g. :data:`PAPER_FAMILY_GRIDS`) or the scikit-learn grid."""
+def method_grid(method: str, config: SweepConfig) -> dict[str, tuple]:
+    """The grid (key -> values) tried for ``method``: the FNN grid (families without dropout or conic shape in
+    the paper's grids get only dropout 0 / rectangular; ``config.family_grids[method]`` then replaces keys, e.g.
+    :data:`PAPER_FAMILY_GRIDS`) or the scikit-learn grid."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     grid = dict(config.sklearn_grids[method]) if method in SKLEARN_METHODS else dict(config.grid)
@@ -200,8 +210,35 @@ def grid_configs(method: str, config: SweepConfig) -> list[dict[str, Any]]:
         grid["shape"] = ("rectangular",)
     if method in FNN_METHODS:
         grid.update(config.family_grids.get(method, {}))
+    return {k: tuple(dict.fromkeys(v)) for k, v in grid.items()}
+
+
+def grid_configs(method: str, config: SweepConfig) -> list[dict[str, Any]]:
+    """The hyperparameter settings tried for ``method``: every combination of :func:`method_grid`."""
+    grid = method_grid(method, config)
     keys = sorted(grid)
-    return [dict(zip(keys, values)) for values in itertools.product(*(tuple(dict.fromkeys(grid[k])) for k in keys))]
+    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
+
+
+def dataset_family(datasets: Sequence[str]) -> str:
+    """``"HTRU2"`` if every task is an HTRU2 fold, ``"UCI"`` if none is (built-in sets are UCI copies), else
+    ``"mixed"``."""
+    folds = [htru2_fold(d) is not None for d in datasets]
+    return "HTRU2" if all(folds) else "UCI" if not any(folds) else "mixed"
+
+
+def grid_provenance(config: SweepConfig, methods: Sequence[str], family: str = "UCI") -> dict[str, dict[str, Any]]:
+    """Per FNN method, where its grid comes from (:func:`snnlib.paper_grids.grid_provenance`): the paper's
+    table (SNN with ``--paper-grid``: Table A4, A21 for HTRU2), snnlib's reading of the text (the other families
+    with ``--paper-grid``: their tables A5-A10 / A22-A27 are not in this build's sources), or a grid chosen for
+    the run. Stored in every result as ``grid_provenance``; chapter "A tabular benchmark"."""
+    if family not in ("UCI", "HTRU2"):
+        return {m: {"method": m, "dataset_family": family, "grid_source": "chosen for this run",
+                    "is_paper_table": False, "note": f"{m}: a sweep mixing UCI and HTRU2 tasks has no paper grid"}
+                for m in methods if m in FNN_METHODS}
+    reading = sweep_config(paper_grid=True, htru2=family == "HTRU2")
+    return {m: paper_grids.grid_provenance(m, family, method_grid(m, config), len(grid_configs(m, config)),
+                                           method_grid(m, reading)) for m in methods if m in FNN_METHODS}
 
 
 def smoothed(val_acc: Sequence[float], smooth: int = 1) -> np.ndarray:
@@ -238,13 +275,15 @@ def _selection_key(val: float, params: dict[str, Any]) -> tuple:
 
 # ----------------------------------------------------------------------------------------------- data
 @functools.lru_cache(maxsize=8)
-def load_task_data(dataset: str, seed: int, val_fraction: float = 0.15, data_dir: str | None = None):
+def load_task_data(dataset: str, seed: int, val_fraction: float = 0.15, data_dir: str | None = None,
+                   uci_split: str = "kfold"):
     """The :class:`snnlib.data.Dataset` (standardised float32 train/validation/test splits) of one task.
 
     Built-in names (:data:`BUILTIN_DATASETS`) come from :func:`snnlib.data.load_builtin` (a seeded stratified
     split, 20 % test); with ``data_dir`` the name is a dataset folder of the UCI-121 archive, loaded with its
-    predefined holdout split by :func:`snnlib.data.load_uci_folder`. Either way ``val_fraction`` of the training
-    data is the validation set (paper §A4.1: 15 %). ``htru2:M`` is test fold M of HTRU2's nested
+    predefined split by :func:`snnlib.data.load_uci_folder` (``uci_split``: ``"kfold"``, the first fold of
+    ``conxuntos_kfold.dat`` as in the paper, or ``"holdout"``, ``conxuntos.dat``). Either way ``val_fraction``
+    of the training data is the validation set (paper §A4.1: 15 %). ``htru2:M`` is test fold M of HTRU2's nested
     cross-validation (:func:`snnlib.data.load_htru2_fold`; ``data_dir``: where ``HTRU2.zip`` is cached; the folds
     do not depend on ``seed``, which only seeds the networks). Cached per process, so each worker loads a dataset
     once.
@@ -261,7 +300,7 @@ def load_task_data(dataset: str, seed: int, val_fraction: float = 0.15, data_dir
     folder = os.path.join(data_dir, dataset)
     if not os.path.isdir(folder):
         raise ValueError(f"dataset must be a folder of the UCI archive in {data_dir!r}, got {dataset!r}")
-    return data.load_uci_folder(folder, val_fraction=val_fraction, seed=seed)
+    return data.load_uci_folder(folder, val_fraction=val_fraction, seed=seed, split=uci_split)
 
 
 def htru2_fold(dataset: str) -> int | None:
@@ -404,7 +443,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     ``data_dir``. A picklable top-level function, so local processes and Dask workers can run it."""
     config: SweepConfig = task["config"]
     method, seed = task["method"], int(task["seed"])
-    data = load_task_data(task["dataset"], seed, config.val_fraction, task.get("data_dir"))
+    data = load_task_data(task["dataset"], seed, config.val_fraction, task.get("data_dir"), config.uci_split)
     best: dict[str, Any] | None = None
     n_diverged = 0
     with _single_thread(method in FNN_METHODS):
@@ -418,6 +457,13 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
                     _selection_score(best, config), best["params"]):
                 best = {**out, "params": params}
     assert best is not None
+    fold = htru2_fold(task["dataset"])
+    if fold is not None:  # paper §A4.4: validation fold M - 1, fold 10 for M = 1; the other 8 folds train
+        val = (fold - 2) % HTRU2_FOLDS + 1
+        best["folds"] = {"test": fold, "validation": val,
+                         "train": [f for f in range(1, HTRU2_FOLDS + 1) if f not in (fold, val)],
+                         "sizes": {"train": len(data.y_train), "validation": len(data.y_val),
+                                   "test": len(data.y_test)}}
     # diverged_epoch: of the chosen setting (None if it trained to the end; its scores before then count, after
     # it a diverged network scores as chance); diverged_settings: how many grid settings diverged in all
     return {"dataset": task["dataset"], "method": method, "seed": seed, **best,
@@ -552,7 +598,11 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
     Returns a JSON-ready dict with ``config``, ``runs`` (one record per task: chosen hyperparameters, epoch,
     validation and test accuracy), ``accuracy`` (dataset -> method -> mean test accuracy over seeds),
     ``comparison`` (:func:`snnlib.stats.compare` rows: average rank, rank difference to (k+1)/2, Wilcoxon p vs
-    the best-ranked method) and ``provenance``. Paper Table 1 / §A4.2; chapter "A tabular benchmark".
+    the best-ranked method), ``dataset_family`` ("UCI", "HTRU2" or "mixed"), ``grid_provenance`` (per FNN
+    family: the paper's table or snnlib's reading, :func:`grid_provenance`) and ``provenance``; for the 10 HTRU2
+    folds with the AUC also ``table3`` (:func:`snnlib.stats.compare_means`: mean ± sd over the test folds,
+    paired Wilcoxon test against the best mean across folds, as paper Table 3). Paper Table 1 / §A4.2, Table 3
+    / §A4.4; chapter "A tabular benchmark".
     """
     for name, value in (("datasets", datasets), ("methods", methods), ("seeds", seeds)):
         if isinstance(value, (str, bytes)):
@@ -609,8 +659,14 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
                         "std": float(np.std([table[d][m] for d in datasets], ddof=1)) if len(datasets) > 1 else 0.0}
                     for m in methods},
     }
+    family = dataset_family(datasets)
+    result["dataset_family"] = family
+    result["grid_provenance"] = grid_provenance(config, methods, family)
     if len(methods) >= 2:
         result["comparison"] = stats.compare(accuracy_table(result)[2], methods)
+        if family == "HTRU2" and metric == "auc" and len(datasets) >= 2:
+            # paper Table 3: mean AUC ± sd over the test folds, paired Wilcoxon vs the best mean across folds
+            result["table3"] = stats.compare_means(accuracy_table(result)[2], methods)
     from snnlib.reproducibility import provenance
 
     result["provenance"] = provenance("cpu")
@@ -628,14 +684,17 @@ def accuracy_table(result: dict[str, Any]) -> tuple[list[str], list[str], np.nda
 
 def sweep_config(paper_grid: bool = False, htru2: bool = False, grid: dict[str, tuple] | None = None,
                  epochs: int | None = None, batch_size: int = 64, smooth: int | None = None,
-                 metric: str | None = None) -> SweepConfig:
+                 metric: str | None = None, uci_split: str = "kfold") -> SweepConfig:
     """The :class:`SweepConfig` of the default grid, or with ``paper_grid`` of paper Table A4 (A21 for ``htru2``)
     with the family-specific values of §A4.2 (:data:`PAPER_FAMILY_GRIDS`), 100 epochs and a smoothing window of
     10 (default grid: 30 epochs, no smoothing); ``grid`` replaces single grid entries; ``metric`` defaults to
-    ``"auc"`` for HTRU2 (paper Table 3), ``"accuracy"`` otherwise. What ``python -m snnlib tabular`` runs."""
+    ``"auc"`` for HTRU2 (paper Table 3), ``"accuracy"`` otherwise; ``uci_split`` picks the UCI archive's split
+    (:data:`UCI_SPLITS`). SNN's paper grid is exactly Table A4 / A21; the other families' is snnlib's reading
+    (:data:`PAPER_FAMILY_GRIDS`, recorded per result in ``grid_provenance``). What ``python -m snnlib tabular``
+    runs."""
     values = dict((PAPER_GRID_SNN_HTRU2 if htru2 else PAPER_GRID_SNN) if paper_grid else DEFAULT_GRID)
     values.update(grid or {})
     return SweepConfig(grid=values, epochs=epochs if epochs is not None else (100 if paper_grid else 30),
                        batch_size=batch_size, smooth=smooth if smooth is not None else (10 if paper_grid else 1),
                        family_grids=dict(PAPER_FAMILY_GRIDS) if paper_grid else {},
-                       metric=metric or ("auc" if htru2 else "accuracy"))
+                       metric=metric or ("auc" if htru2 else "accuracy"), uci_split=uci_split)

@@ -53,8 +53,8 @@ def test_the_parser_names_what_the_library_defines():
     assert fig_cli.DATASETS == tuple(sorted(figure1.FIGURE1_DEFAULTS)) and set(fig_cli.PRECISIONS) == set(
         train.PRECISIONS)
     assert thm_cli.RIGOUR_LEVELS == tuple(interval.RIGOUR_LEVELS)
-    assert (tab_cli.METRICS, tab_cli.ENGINES, tab_cli.DASK_SCHEDULERS) == (
-        tabular.METRICS, tabular.ENGINES, tabular.DASK_SCHEDULERS)
+    assert (tab_cli.METRICS, tab_cli.ENGINES, tab_cli.DASK_SCHEDULERS, tab_cli.UCI_SPLITS) == (
+        tabular.METRICS, tabular.ENGINES, tabular.DASK_SCHEDULERS, tabular.UCI_SPLITS)
 
 
 def test_parsing_imports_neither_numpy_nor_torch():

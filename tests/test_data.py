@@ -236,7 +236,8 @@ def _uci_archive(path, power):
     """A tiny archive in the UCI-121 layout: data/toyset/toyset_R.dat (feature i**power) + conxuntos.dat."""
     rows = "\tf1\tclase\n" + "".join(f"{i + 1}\t{i ** power}\t{i % 2}\n" for i in range(8))
     with tarfile.open(path, "w:gz") as tar:
-        for name, text in (("data/toyset/toyset_R.dat", rows), ("data/toyset/conxuntos.dat", "0 1 2 3 4 5\n6 7\n")):
+        for name, text in (("data/toyset/toyset_R.dat", rows), ("data/toyset/conxuntos.dat", "0 1 2 3 4 5\n6 7\n"),
+                           ("data/toyset/conxuntos_kfold.dat", "0 1 2 3 4 5\n6 7\n")):
             info = tarfile.TarInfo(name)
             info.size = len(text.encode())
             tar.addfile(info, io.BytesIO(text.encode()))
@@ -374,6 +375,8 @@ def test_cifar_label_ten_and_off_by_one_digests_and_fold_indices_are_refused(tmp
     (folder / "tiny_R.dat").write_text("\tf1\tclase\n1\t0.5\t0\n2\t0.1\t1\n3\t0.2\t0\n4\t0.3\t1\n")
     (folder / "conxuntos.dat").write_text("0 1\n2 4\n")  # row 4 does not exist (4 rows: 0..3)
     with pytest.raises(ValueError, match="conxuntos.dat names rows \\[4\\]"):
+        data.load_uci_folder(folder, split="holdout")
+    with pytest.raises(FileNotFoundError, match="conxuntos_kfold.dat not found.*split='holdout'"):
         data.load_uci_folder(folder)
 
 
@@ -738,3 +741,40 @@ def test_a_uci_table_with_nan_names_the_file_line_and_column(tmp_path):
     (folder / "conxuntos.dat").write_text("0 1 2 3 4 5\n6 7\n")
     with pytest.raises(ValueError, match=r"toyset_R\.dat: line 6, column 3 holds nan"):
         data.load_uci_folder(folder)
+
+
+def test_uci_split_is_the_first_fold_of_conxuntos_kfold(tmp_path):
+    """The paper's test set is about N/4 (see the next test): the first fold of conxuntos_kfold.dat, not the
+    50/50 conxuntos.dat; validation = 15 % of that fold's training part, stratified and seeded."""
+    folder = tmp_path / "toyset"
+    folder.mkdir()
+    n = 80
+    rows = "\tf1\tf2\tclase\n" + "".join(f"{i + 1}\t{i}\t{(i * 7) % 5}\t{(i // 2) % 2}\n" for i in range(n))
+    (folder / "toyset_R.dat").write_text(rows)
+    (folder / "conxuntos.dat").write_text(" ".join(map(str, range(0, n, 2))) + "\n"
+                                          + " ".join(map(str, range(1, n, 2))) + "\n")
+    rng = np.random.default_rng(1)
+    folds = np.array_split(rng.permutation(n), 4)
+    (folder / "conxuntos_kfold.dat").write_text("".join(
+        " ".join(map(str, np.setdiff1d(np.arange(n), t))) + "\n" + " ".join(map(str, t)) + "\n" for t in folds))
+    train, test = data.read_uci_folds(folder, "kfold")[0]
+    ds = data.load_uci_folder(folder, val_fraction=0.0)
+    raw = np.arange(n, dtype=float)  # feature f1 is the row number: standardised with the training rows
+    np.testing.assert_allclose(ds.X_test[:, 0], (raw[test] - raw[train].mean()) / raw[train].std(), atol=1e-5)
+    assert len(ds.y_test) == len(folds[0]) == n // 4  # the kfold file's first test line, N/4 rows
+    ds = data.load_uci_folder(folder, val_fraction=0.15, seed=3)
+    assert len(ds.y_val) == int(np.ceil(0.15 * len(train))) and len(ds.y_train) + len(ds.y_val) == len(train)
+    assert np.bincount(ds.y_val).tolist() == [5, 4] or np.bincount(ds.y_val).tolist() == [4, 5]  # stratified
+    holdout = data.load_uci_folder(folder, val_fraction=0.0, split="holdout")
+    assert len(holdout.y_test) == n // 2
+    with pytest.raises(ValueError, match="split must be one of"):
+        data.load_uci_folder(folder, split="cv")
+
+
+def test_table_a11_abalone_accuracies_are_multiples_of_one_1044th():
+    """Why the first kfold fold: paper Table A11's abalone row (N = 4177; paper_facts.md §5.2) is k/n rounded to
+    4 digits for n = 1044 = floor(N / 4) and its multiples only, never for n = 2089 (half of N, rounded up)."""
+    abalone = [0.6657, 0.6284, 0.6427, 0.6466, 0.6303, 0.6351, 0.6178]  # SNN, MS, HW, ResNet, BN, WN, LN
+    fits = [n for n in range(1, 4178) if all(abs(round(v * n) / n - v) <= 5e-5 for v in abalone)]
+    assert fits == [1044, 2088, 3132, 4176] and fits[0] == 4177 // 4
+    assert all(round(v * 2088) % 2 == 0 for v in abalone)  # 2088 fits only through 1044

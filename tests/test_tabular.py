@@ -83,7 +83,8 @@ def test_builtin_split_is_standardised_float32_with_15_percent_validation():
 
 def _fake_uci_archive(root, names=("alpha", "beta"), n=60, m=5):
     """A tiny archive in the Fernández-Delgado layout: <name>/<name>_R.dat (tab-separated, header, row number
-    first, class last) and <name>/conxuntos.dat (a line of train indices, a line of test indices)."""
+    first, class last), <name>/conxuntos.dat (a line of train indices, a line of test indices: even/odd rows)
+    and <name>/conxuntos_kfold.dat (4 folds as train/test line pairs; fold k tests rows with (i // 4) % 4 == k)."""
     rng = np.random.default_rng(0)
     for k, name in enumerate(names):
         folder = root / name
@@ -96,6 +97,10 @@ def _fake_uci_archive(root, names=("alpha", "beta"), n=60, m=5):
         (folder / f"{name}_R.dat").write_text("\n".join(lines) + "\n")
         (folder / "conxuntos.dat").write_text(" ".join(map(str, range(0, n, 2))) + "\n"
                                               + " ".join(map(str, range(1, n, 2))) + "\n")
+        folds = [[i for i in range(n) if (i // 4) % 4 == k] for k in range(4)]
+        (folder / "conxuntos_kfold.dat").write_text("".join(
+            " ".join(str(i) for i in range(n) if i not in test) + "\n" + " ".join(map(str, test)) + "\n"
+            for test in folds))
     (root / "not_a_dataset").mkdir()
     return root
 
@@ -104,7 +109,9 @@ def test_uci_archive_datasets_are_listed_and_swept(tmp_path):
     root = _fake_uci_archive(tmp_path / "uci")
     assert tabular.list_uci_datasets(root) == ["alpha", "beta"]
     data = tabular.load_task_data("alpha", 0, 0.15, str(root))
-    assert len(data.y_train) + len(data.y_val) == 30 and len(data.y_test) == 30  # predefined holdout split
+    assert len(data.y_train) + len(data.y_val) == 44 and len(data.y_test) == 16  # first fold of the kfold file
+    holdout = tabular.load_task_data("alpha", 0, 0.15, str(root), "holdout")
+    assert len(holdout.y_train) + len(holdout.y_val) == 30 and len(holdout.y_test) == 30  # conxuntos.dat
     res = tabular.run_sweep(["alpha", "beta"], ["SNN", "LogReg"], config=TINY, data_dir=str(root),
                             engine="serial", progress=False)
     assert res["accuracy"]["alpha"]["LogReg"] > 0.9  # classes 6 standard deviations apart on feature 0
@@ -277,7 +284,9 @@ def test_htru2_nested_cross_validation_runs_from_the_command_line(tmp_path, monk
     assert res["summary"]["LogReg"]["mean"] > 0.9 and len(fold_auc) == 10
     assert res["summary"]["LogReg"]["mean"] == pytest.approx(np.mean(fold_auc))
     assert res["summary"]["LogReg"]["std"] == pytest.approx(np.std(fold_auc, ddof=1))  # sample std over folds
-    assert "AUC" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "as paper Table 3" in printed and "avg_rank" not in printed
+    assert [r["method"] for r in res["table3"]][0] == max(res["summary"], key=lambda m: res["summary"][m]["mean"])
     monkeypatch.setenv("SNNLIB_SHA256_HTRU2_ZIP", "0" * 64)  # a wrong digest: one-line error, exit 2
     with pytest.raises(SystemExit) as exc:
         cli.main(["tabular", *argv])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from snnlib.cli import CommandError, Interrupted, UsageError, integer, output_path, write_result
 
@@ -18,6 +19,7 @@ OUT_OF_MEMORY = "fewer --jobs or smaller --widths?"
 #: numpy (a test checks that they agree).
 METRICS = ("accuracy", "auc")
 ENGINES = ("serial", "local", "dask")
+UCI_SPLITS = ("kfold", "holdout")
 DASK_SCHEDULERS = ("processes", "synchronous")
 
 
@@ -28,6 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(htru2:M is fold M)")
     p.add_argument("--data-dir", type=output_path, default=None,
                    help="folder of the UCI-121 archive (needed for uci121); for htru2 the folder of HTRU2.zip")
+    p.add_argument("--uci-split", default="kfold", choices=UCI_SPLITS,
+                   help="train/test split of UCI-archive datasets: kfold (first fold of conxuntos_kfold.dat, "
+                        "test ~N/4, the paper's; default) or holdout (conxuntos.dat)")
     p.add_argument("--metric", default=None, choices=METRICS,
                    help="model selection and reported score (default: auc for htru2, accuracy otherwise)")
     p.add_argument("--methods", default="all",
@@ -40,8 +45,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dropouts", default=None, help="comma-separated dropout rates (default 0,0.05)")
     p.add_argument("--shapes", default=None, help="comma-separated layer forms: rectangular, conic")
     p.add_argument("--paper-grid", action="store_true",
-                   help="the SNN grid of paper Table A4 (A21 for htru2), with the family-specific values of §A4.2, "
-                        "and 100 epochs")
+                   help="the SNN grid of paper Table A4 (A21 for htru2) and 100 epochs; the other families' tables "
+                        "(A5-A10) are not in this build's sources: they run snnlib's reading (SNN grid with the "
+                        "values the text states), and a warning says so")
     p.add_argument("--epochs", type=integer(1, 10**6), default=None,
                    help="training epochs (default 30; 100 with --paper-grid)")
     p.add_argument("--batch-size", type=integer(1, 10**6), default=64)
@@ -116,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
                 grid[key] = values
         htru2 = bool(datasets) and all(tabular.htru2_fold(d) is not None for d in datasets)
         config = tabular.sweep_config(args.paper_grid, htru2, grid, args.epochs, args.batch_size, args.smooth,
-                                      args.metric)
+                                      args.metric, args.uci_split)
         if any(tabular.htru2_fold(d) is not None for d in datasets):
             from snnlib import data
 
@@ -142,10 +148,22 @@ def run(args: argparse.Namespace) -> int:
                 from None
         raise Interrupted(f"finished tasks are saved in {args.checkpoint_dir}; rerun the same command to resume") \
             from None
+    if args.paper_grid:  # one line: which families do not run the paper's own table
+        readings = [m for m, g in result.get("grid_provenance", {}).items() if not g["is_paper_table"]]
+        if readings:
+            print(f"{args.prog}: warning: --paper-grid: the grids of {', '.join(readings)} are snnlib's reading, not "
+                  "the paper's tables (not in this build's sources); see grid_provenance in the result",
+                  file=sys.stderr)
     path, ok = write_result(args.out, result, args.prog)
-    if "comparison" in result:
+    if "table3" in result:  # paper Table 3: mean AUC ± sd over the test folds, Wilcoxon vs the best mean
+        print(f"ROC AUC over the {len(result['datasets'])} test folds (mean ± sd; p: paired Wilcoxon test across "
+              "folds against the best mean; * = p < 0.05), as paper Table 3")
+        for row in result["table3"]:
+            p = "—" if row["p_value"] is None else f"{row['p_value']:.1e}{'*' if row['significant'] else ''}"
+            print(f"{row['method']:>12}  AUC {row['mean']:.4f} ± {row['std']:.3f}  p {p}")
+    elif "comparison" in result:
         print(tables.markdown_table(result["comparison"], ["method", "avg_rank", "avg_rank_diff", "p_value"]))
-    if result["metric"] == "auc":  # paper Table 3: mean ROC AUC ± standard deviation over the folds
+    if "table3" not in result and result["metric"] == "auc":  # mean ROC AUC ± standard deviation over the tasks
         for method, row in result["summary"].items():
             print(f"{method:>12}  AUC {row['mean']:.4f} ± {row['std']:.3f}")
     diverged = sum(r.get("diverged_settings", 0) for r in result["runs"])
