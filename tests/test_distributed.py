@@ -154,6 +154,30 @@ def test_cli_runs_on_a_running_cluster_by_address_with_worker_resources(cluster,
     assert exc.value.code == 2 and "offered by none" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
+def test_a_task_that_kills_every_worker_is_one_line_exit_1(cluster, tmp_path, monkeypatch, capsys):
+    """After Dask's allowed-failures deaths (set to 0 here: the first) the task is lost (KilledWorker): the command
+    line says which and that the finished tasks are saved, exit status 1."""
+    def kills_its_worker(task):
+        import os
+        import signal
+
+        if task["method"] == "SVM":
+            os.kill(os.getpid(), signal.SIGKILL)
+        from snnlib.tabular import run_task
+
+        return run_task(task)
+
+    monkeypatch.setattr(tabular, "run_task", kills_its_worker)
+    monkeypatch.setattr(cluster.scheduler, "allowed_failures", 0)
+    code = cli.main(["tabular", "--datasets", "iris", "--methods", "SVM", "--engine", "dask", "--dask-address",
+                     cluster.scheduler_address, "--checkpoint-dir", str(tmp_path / "t"), "--no-progress", "--out",
+                     str(tmp_path / "x.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1, err
+    assert "iris-SVM-0 was lost" in err[0] and "rerun the same command to resume" in err[0]
+
+
 #: A sweep through the command line on a LocalCluster of one worker, each task slowed down so that the test can
 #: kill the client between two saved tasks; the worker logs every task it starts.
 _SLOW_SWEEP = """
