@@ -12,8 +12,10 @@ Table A4 (A21 for HTRU2) with what the paper's text states of the other families
 (A5-A10, A22-A27) are in the paper but not in this build's sources: their grids are snnlib's reading, and
 every result records, per family, which grid it ran (``grid_provenance``). Tasks run
 serially, in local processes (a spawn-context ``multiprocessing`` pool, the default for ``jobs > 1``) or with
-Dask (optional extra: ``pip install "dask[distributed]"``), and the result is written atomically as JSON with
-provenance. Command line: ``python -m snnlib tabular --help`` (:mod:`snnlib.cli.tabular`).
+Dask, on a local scheduler or a ``dask.distributed`` cluster (optional extra: ``pip install
+"snnlib[distributed]"``; :mod:`snnlib.engines` says how to point a sweep at a running cluster and how GPUs and
+other worker resources are assigned), and the result is written atomically as JSON with provenance. Command line:
+``python -m snnlib tabular --help`` (:mod:`snnlib.cli.tabular`).
 """
 
 from __future__ import annotations
@@ -471,12 +473,6 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------------- sweep
-def _run_numbered_task(numbered: tuple[int, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
-    """``(i, run_task(task))`` for ``(i, task)``: a worker's result names its task (results arrive as finished)."""
-    i, task = numbered
-    return i, run_task(task)
-
-
 def _task_path(task: dict[str, Any], checkpoint_dir: str | os.PathLike) -> str:
     """Where a finished task's record is kept: named after everything that determines it (dataset, method,
     seed, configuration, data folder), so a changed setting never reuses an old record."""
@@ -511,11 +507,15 @@ def _load_task_record(path: str, task: dict[str, Any]) -> dict[str, Any]:
 
 
 def _execute(tasks: list[dict[str, Any]], engine: str, jobs: int, progress: bool, dask_scheduler: str,
-             dask_address: str | None, checkpoint_dir: str | os.PathLike | None = None) -> list[dict[str, Any]]:
-    """Run the tasks; with ``checkpoint_dir`` every finished task is saved there as it arrives and tasks saved by
-    an earlier (interrupted) run are loaded instead of run again (serial and local engines save each task at
-    once; Dask saves them when the whole batch returns)."""
+             dask_address: str | None, checkpoint_dir: str | os.PathLike | None = None,
+             dask_resources: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """Run the tasks with :func:`snnlib.engines.run_tasks`; with ``checkpoint_dir`` every finished task is saved
+    there (atomically) as soon as its result reaches this process, whatever the engine, and tasks saved by an
+    earlier (interrupted or killed) run are loaded instead of run again; temporaries that a kill -9 left beside
+    them are removed first."""
     from tqdm import tqdm  # plain bars: tqdm.auto warns on stderr in kernels without ipywidgets
+
+    from snnlib import engines
 
     done: dict[int, dict[str, Any]] = {}
     if checkpoint_dir is not None:
@@ -526,74 +526,46 @@ def _execute(tasks: list[dict[str, Any]], engine: str, jobs: int, progress: bool
             if os.path.exists(path):
                 done[i] = _load_task_record(path, t)
     todo = [i for i in range(len(tasks)) if i not in done]
+    bar = tqdm(total=len(tasks), initial=len(done), disable=not progress, desc="tabular")
 
-    def save(i: int, record: dict[str, Any]) -> None:
+    def save(k: int, record: dict[str, Any]) -> None:
+        i = todo[k]
         done[i] = record
         if checkpoint_dir is not None:
             write_json_atomic(_task_path(tasks[i], checkpoint_dir), record)
+        bar.update(1)
 
-    bar = tqdm(total=len(tasks), initial=len(done), disable=not progress, desc="tabular")
-    try:
-        if engine == "serial" or (engine == "local" and jobs == 1):
-            for i in todo:
-                save(i, run_task(tasks[i]))
-                bar.update(1)
-        elif engine == "local" and todo:
-
-            from snnlib._pool import process_pool
-
-            with process_pool(jobs) as pool:  # spawned workers, terminated at once if interrupted
-                for i, record in pool.imap_unordered(_run_numbered_task, [(i, tasks[i]) for i in todo]):
-                    save(i, record)
-                    bar.update(1)
-        elif todo:
-            for i, record in zip(todo, _execute_dask([tasks[i] for i in todo], jobs, progress, dask_scheduler,
-                                                     dask_address)):
-                save(i, record)
-            bar.update(len(todo))
+    try:  # run_task looked up now, so that a test's replacement travels to the workers (Dask pickles it)
+        engines.run_tasks(run_task, [tasks[i] for i in todo], save, engine, jobs, dask_scheduler, dask_address,
+                          dask_resources, names=[f"{tasks[i]['dataset']}-{tasks[i]['method']}-{tasks[i]['seed']}"
+                                                 for i in todo])
     finally:
         bar.close()
     return [done[i] for i in range(len(tasks))]
 
 
-def _execute_dask(tasks: list[dict[str, Any]], jobs: int, progress: bool, scheduler: str,
-                  address: str | None) -> list[dict[str, Any]]:
-    """Run the tasks with Dask: ``dask.delayed`` on a local scheduler, or a ``dask.distributed`` cluster
-    (``address='local'`` starts a LocalCluster of ``jobs`` single-threaded worker processes)."""
-    try:
-        import dask
-    except ImportError as err:
-        raise ValueError("engine 'dask' needs the optional extra: pip install 'dask[distributed]'") from err
-    if address is None:
-        delayed = [dask.delayed(run_task, pure=True)(t) for t in tasks]
-        ctx = contextlib.nullcontext()
-        if progress:
-            from dask.diagnostics import ProgressBar
-
-            ctx = ProgressBar()
-        with ctx:
-            return list(dask.compute(*delayed, scheduler=scheduler, num_workers=jobs))
-    from dask.distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True) if address == "local" else None
-    try:
-        with Client(cluster if cluster is not None else address) as client:
-            results = client.gather(client.map(run_task, tasks, pure=False))
-    finally:
-        if cluster is not None:
-            cluster.close()
-    return list(results)
-
-
 def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: Sequence[int] = (0,),
               config: SweepConfig | None = None, data_dir: str | os.PathLike | None = None, engine: str = "local",
               jobs: int = 1, progress: bool = True, dask_scheduler: str = "processes",
-              dask_address: str | None = None, checkpoint_dir: str | os.PathLike | None = None) -> dict[str, Any]:
+              dask_address: str | None = None, checkpoint_dir: str | os.PathLike | None = None,
+              dask_resources: dict[str, float] | None = None) -> dict[str, Any]:
     """Run the benchmark: every dataset x method x seed, then rank and test the mean accuracies.
 
-    With ``checkpoint_dir`` every finished (dataset, method, seed) task is saved there at once, and a rerun
-    after an interruption loads the saved tasks instead of training them again (each task is deterministic,
-    so the result equals that of an uninterrupted run; only ``seconds`` differs).
+    ``engine`` is ``"serial"``, ``"local"`` (``jobs`` processes) or ``"dask"``: with ``dask_address=None`` on
+    Dask's local ``dask_scheduler`` (``"processes"`` or ``"synchronous"``), with ``dask_address="local"`` on a
+    ``LocalCluster`` of ``jobs`` single-threaded worker processes, and with a scheduler address such as
+    ``"tcp://host:8786"`` on that running ``dask.distributed`` cluster (started with ``dask scheduler`` and
+    ``dask worker ADDRESS --nthreads 1``; the workers need ``snnlib`` and ``data_dir`` at the same path).
+    ``dask_resources`` (e.g. ``{"GPU": 1}``) runs each task only on a worker that declared those resources
+    (``dask worker ... --resources GPU=1``; one worker per GPU, each started with its own
+    ``CUDA_VISIBLE_DEVICES``); snnlib assigns no devices itself and its tabular tasks train on the CPU. On a
+    cluster a task that raised runs again (:data:`snnlib.engines.DASK_RETRIES`) and a task whose worker died
+    goes to another worker (Dask's ``allowed-failures``). Details: :mod:`snnlib.engines`.
+
+    With ``checkpoint_dir`` every finished (dataset, method, seed) task is saved there (atomically) as soon as
+    it finishes, with every engine, and a rerun after an interruption (Ctrl-C, a kill -9 of this process, a lost
+    cluster) loads the saved tasks instead of training them again (each task is deterministic, so the result
+    equals that of an uninterrupted run; only ``seconds`` and ``provenance`` differ).
 
     Returns a JSON-ready dict with ``config``, ``runs`` (one record per task: chosen hyperparameters, epoch,
     validation and test accuracy), ``accuracy`` (dataset -> method -> mean test accuracy over seeds),
@@ -629,6 +601,14 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
         raise ValueError(f"jobs (worker processes) must be an integer >= 1, got {jobs!r}")
     if dask_scheduler not in DASK_SCHEDULERS:
         raise ValueError(f"dask_scheduler must be one of {DASK_SCHEDULERS}, got {dask_scheduler!r}")
+    if dask_address is not None and (not isinstance(dask_address, str) or not dask_address.strip()):
+        raise ValueError(f"dask_address must be a scheduler address such as 'tcp://host:8786' or 'local', "
+                         f"got {dask_address!r}")
+    from snnlib.engines import check_resources
+
+    dask_resources = check_resources(dask_resources)
+    if dask_resources is not None and (engine != "dask" or dask_address is None):
+        raise ValueError("dask_resources needs engine 'dask' with a dask_address (a dask.distributed cluster)")
     uci = [d for d in datasets if htru2_fold(d) is None]
     if data_dir is None:
         unknown = [d for d in uci if d not in BUILTIN_DATASETS]
@@ -642,7 +622,7 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
     tasks = [{"dataset": d, "method": m, "seed": s, "config": config, "data_dir": data_dir}
              for d in datasets for m in methods for s in seeds]
     t0 = time.perf_counter()
-    runs = _execute(tasks, engine, jobs, progress, dask_scheduler, dask_address, checkpoint_dir)
+    runs = _execute(tasks, engine, jobs, progress, dask_scheduler, dask_address, checkpoint_dir, dask_resources)
     seconds = time.perf_counter() - t0
     runs.sort(key=lambda r: (datasets.index(r["dataset"]), methods.index(r["method"]), r["seed"]))
     # rounded so that equal scores averaged in a different order tie exactly in the ranking

@@ -45,7 +45,7 @@ def test_every_package_snnlib_imports_is_declared_and_pinned():
 
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
 
-    distribution = {"sklearn": "scikit-learn", "flint": "python-flint", "dask": "dask[distributed]"}
+    distribution = {"sklearn": "scikit-learn", "flint": "python-flint"}
     book_only = {"myst_nb"}  # glue_number runs inside the book only; jupyter-book (pinned below) brings myst-nb
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = set(project["dependencies"]) | {d for extra in project["optional-dependencies"].values() for d in extra}

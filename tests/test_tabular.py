@@ -381,7 +381,7 @@ def test_checkpoint_dir_keeps_finished_tasks_and_a_rerun_resumes_without_trainin
 
 
 @pytest.mark.parametrize("engine, says", [("local", "rerun the same command to resume"),
-                                          ("dask", "only when a run completes")])
+                                          ("dask", "rerun the same command to resume")])
 def test_cli_interrupted_run_says_how_to_resume_and_exits_130(tmp_path, monkeypatch, capsys, engine, says):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt

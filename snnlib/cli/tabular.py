@@ -2,7 +2,12 @@
 for HTRU2; :func:`snnlib.tabular.run_sweep`; chapter "A tabular benchmark").
 
 Prints the comparison table (paper Table 1 style) and writes the result JSON to --out. An interrupted run exits
-with 130 (143 after SIGTERM); with --checkpoint-dir the finished tasks are kept and a rerun resumes.
+with 130 (143 after SIGTERM); with --checkpoint-dir each task is saved as it finishes (every engine) and a rerun
+of the same command resumes, also after a kill -9. On a running Dask cluster::
+
+    python -m snnlib tabular --engine dask --dask-address tcp://host:8786 --checkpoint-dir DIR --out OUT.json
+
+(``--dask-resources GPU=1`` to use only workers started with ``--resources GPU=1``; see :mod:`snnlib.engines`).
 """
 
 from __future__ import annotations
@@ -57,7 +62,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=integer(1, 4096), default=1, help="parallel worker processes")
     p.add_argument("--dask-scheduler", default="processes", choices=DASK_SCHEDULERS)
     p.add_argument("--dask-address", default=None,
-                   help="dask.distributed scheduler address, or 'local' for a LocalCluster")
+                   help="with --engine dask: a running dask.distributed scheduler, e.g. tcp://host:8786 (its "
+                        "workers need snnlib and --data-dir at the same path), or 'local' for a LocalCluster of "
+                        "--jobs worker processes; without it Dask's local --dask-scheduler runs the tasks")
+    p.add_argument("--dask-resources", default=None, metavar="NAME=AMOUNT[,...]",
+                   help="with --dask-address: run each task only on workers started with these resources, e.g. "
+                        "GPU=1 for workers started as 'CUDA_VISIBLE_DEVICES=k dask worker ADDRESS --nthreads 1 "
+                        "--resources GPU=1' (snnlib assigns no devices itself; see snnlib.engines)")
     p.add_argument("--out", type=output_path, required=True, help="result JSON, written atomically")
     p.add_argument("--checkpoint-dir", type=output_path, default=None,
                    help="save every finished task in this folder; rerunning the same command resumes from it")
@@ -78,6 +89,24 @@ def _numbers(text: str | None, kind: type, name: str) -> tuple | None:
     if not values:
         raise UsageError(f"--{name} must list at least one value, got {text!r}")
     return values
+
+
+def _resources(text: str | None) -> dict[str, float] | None:
+    if text is None:
+        return None
+    resources = {}
+    for item in _split(text):
+        name, _, amount = item.partition("=")
+        try:
+            value = float(amount)
+        except ValueError:
+            value = float("nan")
+        if not name.strip() or not value > 0 or value == float("inf"):
+            raise UsageError(f"--dask-resources must be NAME=AMOUNT pairs with amounts > 0, e.g. GPU=1, got {text!r}")
+        resources[name.strip()] = value
+    if not resources:
+        raise UsageError(f"--dask-resources must be NAME=AMOUNT pairs with amounts > 0, e.g. GPU=1, got {text!r}")
+    return resources
 
 
 def _datasets(args: argparse.Namespace) -> list[str]:
@@ -107,11 +136,14 @@ def _methods(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from snnlib import tables, tabular
+    from snnlib import engines, tables, tabular
     from snnlib.files import check_writable
 
     try:
         seeds = [int(s) for s in _numbers(args.seeds, int, "seeds") or ()]
+        resources = _resources(args.dask_resources)
+        if resources is not None and (args.engine != "dask" or args.dask_address is None):
+            raise UsageError("--dask-resources needs --engine dask and --dask-address (a dask.distributed cluster)")
         check_writable(args.out)
         datasets = _datasets(args)
         grid = {}
@@ -133,9 +165,13 @@ def run(args: argparse.Namespace) -> int:
         result = tabular.run_sweep(datasets, _methods(args.methods), seeds, config, data_dir=args.data_dir,
                                    engine=args.engine, jobs=args.jobs, progress=not args.no_progress,
                                    dask_scheduler=args.dask_scheduler, dask_address=args.dask_address,
-                                   checkpoint_dir=args.checkpoint_dir)
+                                   checkpoint_dir=args.checkpoint_dir, dask_resources=resources)
     except tabular.TaskRecordError as err:  # not a usage error: one line naming the file, exit status 1
         raise CommandError(str(err)) from None
+    except engines.TaskLost as err:  # its workers died (out of memory?): one line, exit status 1
+        saved = (f"; finished tasks are saved in {args.checkpoint_dir}, rerun the same command to resume"
+                 if args.checkpoint_dir else "")
+        raise CommandError(str(err).splitlines()[0] + saved) from None
     except ValueError as err:
         raise UsageError(str(err)) from None
     except OSError as err:  # e.g. a Dask scheduler that cannot be reached
@@ -143,9 +179,6 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         if not args.checkpoint_dir:
             raise Interrupted("nothing was saved (use --checkpoint-dir to keep finished tasks)") from None
-        if args.engine == "dask":  # Dask returns the tasks of a run together: none was saved yet
-            raise Interrupted(f"the Dask engine saves tasks in {args.checkpoint_dir} only when a run completes") \
-                from None
         raise Interrupted(f"finished tasks are saved in {args.checkpoint_dir}; rerun the same command to resume") \
             from None
     if args.paper_grid:  # one line: which families do not run the paper's own table
