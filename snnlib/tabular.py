@@ -53,6 +53,10 @@ HTRU2_FOLDS: int = 10
 #: Dask's local schedulers. Not "threads": threads share torch's global RNG (initialisation, dropout masks) and
 #: thread setting, so FNN results would depend on timing.
 DASK_SCHEDULERS: tuple[str, ...] = ("processes", "synchronous")
+#: FNN trainers (:class:`SweepConfig` ``trainer``): one setting at a time, or stacked (:mod:`snnlib.tabular_batch`).
+TRAINERS: tuple[str, ...] = ("loop", "batched")
+#: The multi-task data set of paper Table 2 (:mod:`snnlib.tox21`).
+TOX21: str = "tox21"
 #: Families that take no dropout in the paper's grids (and in :func:`snnlib.models.build_model`).
 _NO_DROPOUT: tuple[str, ...] = ("BatchNorm", "ResNet")
 _RECTANGULAR_ONLY: tuple[str, ...] = ("Highway", "ResNet")
@@ -160,6 +164,10 @@ class SweepConfig:
     #: Train/test split of UCI-archive datasets: ``"kfold"`` (first fold of ``conxuntos_kfold.dat``, test set
     #: about N/4, the paper's; see :func:`snnlib.data.load_uci_folder`) or ``"holdout"`` (``conxuntos.dat``).
     uci_split: str = "kfold"
+    #: FNN training: "loop" (one setting after the other, :func:`_train_fnn`) or "batched" (the settings of a
+    #: task that :mod:`snnlib.tabular_batch` can stack train together, on ``device``; the others loop).
+    trainer: str = "loop"
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         for key in ("depth", "width", "lr", "dropout", "shape"):
@@ -175,6 +183,12 @@ class SweepConfig:
             raise ValueError(f"grid dropout (drop rate) must be in [0, 1), got {self.grid['dropout']!r}")
         if any(s not in ("rectangular", "conic") for s in self.grid["shape"]):
             raise ValueError(f"grid shape must be 'rectangular' or 'conic', got {self.grid['shape']!r}")
+        if "l2" in self.grid and (len(self.grid["l2"]) == 0 or any(
+                not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0) for v in self.grid["l2"])):
+            raise ValueError(f"grid l2 (weight decay) must be a non-empty tuple of finite values >= 0, "
+                             f"got {self.grid['l2']!r}")
+        if self.trainer not in TRAINERS:
+            raise ValueError(f"trainer must be one of {TRAINERS}, got {self.trainer!r}")
         for name, value, low in (("epochs", self.epochs, 1), ("batch_size", self.batch_size, 1),
                                  ("smooth", self.smooth, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -183,9 +197,9 @@ class SweepConfig:
             if family not in FNN_METHODS:
                 raise ValueError(f"family_grids keys must be FNN families {FNN_METHODS}, got {family!r}")
             for key, values in grid.items():
-                if key not in ("depth", "width", "lr", "dropout", "shape", "bottleneck") or len(values) == 0:
+                if key not in ("depth", "width", "lr", "dropout", "shape", "bottleneck", "l2") or len(values) == 0:
                     raise ValueError(f"family_grids[{family!r}] must map grid keys (depth, width, lr, dropout, "
-                                     f"shape, bottleneck) to non-empty tuples, got {key!r}: {values!r}")
+                                     f"shape, bottleneck, l2) to non-empty tuples, got {key!r}: {values!r}")
             if "bottleneck" in grid and family != "ResNet":
                 raise ValueError(f"family_grids: bottleneck applies to ResNet only, got it for {family!r}")
             if any(not 0 < b <= 1 for b in grid.get("bottleneck", ())):
@@ -223,22 +237,29 @@ def grid_configs(method: str, config: SweepConfig) -> list[dict[str, Any]]:
 
 
 def dataset_family(datasets: Sequence[str]) -> str:
-    """``"HTRU2"`` if every task is an HTRU2 fold, ``"UCI"`` if none is (built-in sets are UCI copies), else
-    ``"mixed"``."""
-    folds = [htru2_fold(d) is not None for d in datasets]
-    return "HTRU2" if all(folds) else "UCI" if not any(folds) else "mixed"
+    """``"HTRU2"`` if every task is an HTRU2 fold, ``"Tox21"`` if every task is Tox21, ``"UCI"`` if none is
+    either (built-in sets are UCI copies), else ``"mixed"``."""
+    kinds = {"HTRU2" if htru2_fold(d) is not None else "Tox21" if d == TOX21 else "UCI" for d in datasets}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def grid_provenance(config: SweepConfig, methods: Sequence[str], family: str = "UCI") -> dict[str, dict[str, Any]]:
     """Per FNN method, where its grid comes from (:func:`snnlib.paper_grids.grid_provenance`): the paper's
-    table (SNN with ``--paper-grid``: Table A4, A21 for HTRU2), snnlib's reading of the text (the other families
-    with ``--paper-grid``: their tables A5-A10 / A22-A27 are not in this build's sources), or a grid chosen for
-    the run. Stored in every result as ``grid_provenance``; chapter "A tabular benchmark"."""
-    if family not in ("UCI", "HTRU2"):
+    table (SNN with ``--paper-grid``: Table A4, A21 for HTRU2, A14 for Tox21), snnlib's reading of the text
+    (the other families with ``--paper-grid``: their tables A5-A10 / A15-A20 / A22-A27 are not in this build's
+    sources), or a grid chosen for the run. Stored in every result as ``grid_provenance``; chapter "A tabular
+    benchmark"."""
+    if family not in ("UCI", "HTRU2", "Tox21"):
         return {m: {"method": m, "dataset_family": family, "grid_source": "chosen for this run",
-                    "is_paper_table": False, "note": f"{m}: a sweep mixing UCI and HTRU2 tasks has no paper grid"}
+                    "is_paper_table": False, "note": f"{m}: a sweep mixing UCI, HTRU2 and Tox21 tasks has no "
+                                                     "paper grid"}
                 for m in methods if m in FNN_METHODS}
-    reading = sweep_config(paper_grid=True, htru2=family == "HTRU2")
+    if family == "Tox21":
+        from snnlib.tox21 import paper_config
+
+        reading = paper_config()
+    else:
+        reading = sweep_config(paper_grid=True, htru2=family == "HTRU2")
     return {m: paper_grids.grid_provenance(m, family, method_grid(m, config), len(grid_configs(m, config)),
                                            method_grid(m, reading)) for m in methods if m in FNN_METHODS}
 
@@ -292,6 +313,10 @@ def load_task_data(dataset: str, seed: int, val_fraction: float = 0.15, data_dir
     """
     from snnlib import data
 
+    if dataset == TOX21:
+        from snnlib import tox21
+
+        return tox21.load_tox21(root=data_dir, seed=seed, val_fraction=val_fraction)
     fold = htru2_fold(dataset)
     if fold is not None:
         return data.load_htru2_fold(fold, root=data_dir, n_folds=HTRU2_FOLDS)
@@ -351,8 +376,16 @@ def _single_thread(use_torch: bool) -> Iterator[None]:
 
 
 def score(y_true: np.ndarray, scores: np.ndarray, metric: str) -> float:
-    """Accuracy of the arg-max of ``scores`` (n, classes), or the ROC AUC of ``scores[:, 1]`` (binary tasks)."""
+    """Accuracy of the arg-max of ``scores`` (n, classes), or the ROC AUC of ``scores[:, 1]`` (binary tasks); for
+    multi-task labels (2-d, NaN = missing; Tox21) the mean ROC AUC over the tasks (:func:`snnlib.multitask.mean_auc`:
+    tasks with one class in this set are skipped)."""
     scores = np.asarray(scores)
+    if np.ndim(y_true) == 2:
+        if metric != "auc":
+            raise ValueError(f"multi-task labels need metric 'auc' (mean ROC AUC over tasks), got {metric!r}")
+        from snnlib.multitask import mean_auc
+
+        return mean_auc(y_true, scores)
     if metric == "accuracy":
         return float((scores.argmax(1) == y_true).mean())
     if metric != "auc":
@@ -379,7 +412,13 @@ def _train_fnn(family: str, data: Any, params: dict[str, Any], config: SweepConf
     x_va, x_te = torch.from_numpy(data.X_val), torch.from_numpy(data.X_test)
     model = build_model(family, data.n_features, data.n_classes, params["depth"], params["width"],
                         shape=params["shape"], dropout=params["dropout"], bottleneck=params.get("bottleneck", 1.0))
-    opt = torch.optim.SGD(model.parameters(), lr=params["lr"])
+    decayed, other = _l2_groups(model)  # L2 (paper Table A14): weight decay on the weight matrices only
+    opt = torch.optim.SGD([{"params": decayed, "weight_decay": float(params.get("l2", 0.0))},
+                           {"params": other, "weight_decay": 0.0}], lr=params["lr"])
+    if y_tr.ndim == 2:  # multi-task labels with NaN for missing (Tox21): masked binary cross-entropy
+        from snnlib.multitask import masked_bce as loss_fn
+    else:
+        loss_fn = F.cross_entropy
     gen = torch.Generator().manual_seed(seed)
     val_curve, test_curve = [], []
     diverged: int | None = None
@@ -389,7 +428,7 @@ def _train_fnn(family: str, data: Any, params: dict[str, Any], config: SweepConf
         perm = torch.randperm(n, generator=gen)
         for start in range(0, n - bs + 1, bs):  # drop the last incomplete batch (BatchNorm needs > 1 sample)
             idx = perm[start:start + bs]
-            loss = F.cross_entropy(model(x_tr[idx]), y_tr[idx])
+            loss = loss_fn(model(x_tr[idx]), y_tr[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -404,12 +443,31 @@ def _train_fnn(family: str, data: Any, params: dict[str, Any], config: SweepConf
         if not math.isfinite(loss.item()):
             diverged = ep + 1
             break  # diverged: later epochs predict garbage; the curves so far still count
+    return _fnn_record(val_curve, test_curve, diverged, config)
+
+
+def _l2_groups(model: Any) -> tuple[list, list]:
+    """The parameters L2 applies to (weight matrices of the linear layers; for WeightNorm their direction, not
+    the magnitude) and all others (biases, normalisation scales and shifts)."""
+    decayed, other = [], []
+    for name, p in model.named_parameters():
+        is_matrix = p.ndim == 2 and (name.endswith("weight") or name.endswith("original1"))
+        (decayed if is_matrix else other).append(p)
+    return decayed, other
+
+
+def _fnn_record(val_curve: Sequence[float], test_curve: Sequence[float], diverged: int | None,
+                config: SweepConfig) -> dict[str, Any]:
+    """A setting's result from its per-epoch validation and test curves: the epoch of the best smoothed
+    validation score (:func:`select_epoch` semantics), its scores, and the curves (``curves``; :func:`run_task`
+    keeps them out of the task record)."""
     curve = smoothed(val_curve, min(config.smooth, len(val_curve)))
     epoch = int(np.argmax(curve))
     # settings are compared on the smoothed validation score, the quantity the epoch was chosen by (a single
     # lucky epoch must not win the grid search either); equal to the raw score when smooth = 1
     return {f"val_{config.metric}": val_curve[epoch], f"test_{config.metric}": test_curve[epoch], "epoch": epoch + 1,
-            "val_selection": float(curve[epoch]), "diverged_epoch": diverged}
+            "val_selection": float(curve[epoch]), "diverged_epoch": diverged,
+            "curves": {"val": [float(v) for v in val_curve], "test": [float(v) for v in test_curve]}}
 
 
 def _fit_sklearn(method: str, data: Any, params: dict[str, Any], seed: int, metric: str = "accuracy") -> dict[str, Any]:
@@ -448,12 +506,19 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     data = load_task_data(task["dataset"], seed, config.val_fraction, task.get("data_dir"), config.uci_split)
     best: dict[str, Any] | None = None
     n_diverged = 0
+    settings = grid_configs(method, config)
     with _single_thread(method in FNN_METHODS):
-        for params in grid_configs(method, config):
-            if method in SKLEARN_METHODS:
-                out = _fit_sklearn(method, data, params, seed, config.metric)
-            else:
-                out = _train_fnn(method, data, params, config, seed)
+        if method in SKLEARN_METHODS:
+            outs: Any = (_fit_sklearn(method, data, params, seed, config.metric) for params in settings)
+        elif config.trainer == "batched":
+            from snnlib.tabular_batch import train_settings
+
+            outs = train_settings(method, data, settings, config, seed)
+        else:
+            outs = (_train_fnn(method, data, params, config, seed) for params in settings)
+        for params, out in zip(settings, outs):
+            out = {k: v for k, v in out.items() if k != "curves"}
+            if method in FNN_METHODS:
                 n_diverged += out.get("diverged_epoch") is not None
             if best is None or _selection_key(_selection_score(out, config), params) > _selection_key(
                     _selection_score(best, config), best["params"]):
@@ -609,7 +674,7 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
     dask_resources = check_resources(dask_resources)
     if dask_resources is not None and (engine != "dask" or dask_address is None):
         raise ValueError("dask_resources needs engine 'dask' with a dask_address (a dask.distributed cluster)")
-    uci = [d for d in datasets if htru2_fold(d) is None]
+    uci = [d for d in datasets if htru2_fold(d) is None and d != TOX21]
     if data_dir is None:
         unknown = [d for d in uci if d not in BUILTIN_DATASETS]
         if unknown:
@@ -642,6 +707,10 @@ def run_sweep(datasets: Sequence[str], methods: Sequence[str] = METHODS, seeds: 
     family = dataset_family(datasets)
     result["dataset_family"] = family
     result["grid_provenance"] = grid_provenance(config, methods, family)
+    if TOX21 in datasets:
+        from snnlib import tox21
+
+        result["deviations"] = list(tox21.DEVIATIONS)
     if len(methods) >= 2:
         result["comparison"] = stats.compare(accuracy_table(result)[2], methods)
         if family == "HTRU2" and metric == "auc" and len(datasets) >= 2:

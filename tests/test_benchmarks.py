@@ -207,3 +207,14 @@ def test_gpu_session_script_stops_at_once_without_a_working_interpreter(tmp_path
     proc = subprocess.run(["bash", "benchmarks/gpu_session.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 99 and "set PYTHON" in proc.stderr
+
+
+def test_bench_tabular_races_the_batched_grid_against_the_loop(tmp_path, capsys):
+    bench = load_script("benchmarks/bench_tabular.py")
+    out = tmp_path / "tab.json"
+    assert bench.main(["--samples", "200", "--widths", "8", "--depths", "2", "3", "--loop-settings", "3",
+                       "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["settings"] == 2 * 3 * 2 * 2 * 1 and len(doc["subset"]) == 3  # depths x lrs x dropouts x shapes
+    assert doc["batched_s"] > 0 and doc["loop_by_settings_s"] == pytest.approx(doc["loop_subset_s"] / 3 * 24)
+    assert "settings/s" in capsys.readouterr().out

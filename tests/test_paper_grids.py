@@ -148,3 +148,13 @@ def test_compare_means_sorts_by_mean_and_tests_against_the_best_mean():
     assert rows[1]["p_value"] == stats.wilcoxon_p(scores[:, 1], scores[:, 0])
     with pytest.raises(ValueError, match="methods"):
         stats.compare_means(scores, ["A", "B"])
+
+
+def test_tox21_sweeps_name_table_a14_as_the_source_of_the_snn_grid():
+    from snnlib import tabular, tox21
+
+    assert tabular.dataset_family(["tox21"]) == "Tox21" and tabular.dataset_family(["tox21", "iris"]) == "mixed"
+    provenance = tabular.grid_provenance(tox21.paper_config(), ["SNN", "MSRAinit"], "Tox21")
+    assert provenance["SNN"]["grid_source"] == "paper Table A14" and provenance["SNN"]["is_paper_table"]
+    assert not provenance["MSRAinit"]["is_paper_table"]
+    assert tox21.PAPER_GRID_SNN_TOX21 == dict(paper_grids.TABLES["A14"].grid)  # one place for the grid

@@ -13,12 +13,13 @@ of the same command resumes, also after a kill -9. On a running Dask cluster::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 
 from snnlib.cli import CommandError, Interrupted, UsageError, integer, output_path, write_result
 
-HELP = "121 UCI tasks and HTRU2: SNN vs FNN families and scikit-learn methods (paper Tables 1 and 3)"
+HELP = "121 UCI tasks, Tox21 and HTRU2: SNN vs FNN families and scikit-learn methods (paper Tables 1-3)"
 OUT_OF_MEMORY = "fewer --jobs or smaller --widths?"
 #: :data:`snnlib.tabular.METRICS`, ``ENGINES`` and ``DASK_SCHEDULERS`` named here so that parsing imports no
 #: numpy (a test checks that they agree).
@@ -26,15 +27,17 @@ METRICS = ("accuracy", "auc")
 ENGINES = ("serial", "local", "dask")
 UCI_SPLITS = ("kfold", "holdout")
 DASK_SCHEDULERS = ("processes", "synchronous")
+TRAINERS = ("loop", "batched")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--datasets", default="builtin",
                    help="'builtin' (digits, breast_cancer, wine, iris), 'uci121' (all in --data-dir), 'htru2' "
-                        "(its 10 nested cross-validation folds, paper Table 3) or a comma-separated list of names "
-                        "(htru2:M is fold M)")
+                        "(its 10 nested cross-validation folds, paper Table 3), 'tox21' (paper Table 2; --data-dir "
+                        "holds tox21.zip) or a comma-separated list of names (htru2:M is fold M)")
     p.add_argument("--data-dir", type=output_path, default=None,
-                   help="folder of the UCI-121 archive (needed for uci121); for htru2 the folder of HTRU2.zip")
+                   help="folder of the UCI-121 archive (needed for uci121); for htru2 the folder of HTRU2.zip, "
+                        "for tox21 that of tox21.zip")
     p.add_argument("--uci-split", default="kfold", choices=UCI_SPLITS,
                    help="train/test split of UCI-archive datasets: kfold (first fold of conxuntos_kfold.dat, "
                         "test ~N/4, the paper's; default) or holdout (conxuntos.dat)")
@@ -49,6 +52,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lrs", default=None, help="comma-separated SGD learning rates (default 0.01,0.1)")
     p.add_argument("--dropouts", default=None, help="comma-separated dropout rates (default 0,0.05)")
     p.add_argument("--shapes", default=None, help="comma-separated layer forms: rectangular, conic")
+    p.add_argument("--l2s", default=None, help="comma-separated L2 weight decays (default none; Table A14 with "
+                                               "--paper-grid for tox21)")
+    p.add_argument("--trainer", default="loop", choices=TRAINERS,
+                   help="FNN training: one setting at a time, or SNN/MSRAinit settings stacked ('batched')")
+    p.add_argument("--device", default="cpu", help="device of the batched trainer: cpu, cuda, auto")
     p.add_argument("--paper-grid", action="store_true",
                    help="the SNN grid of paper Table A4 (A21 for htru2) and 100 epochs; the other families' tables "
                         "(A5-A10) are not in this build's sources: they run snnlib's reading (SNN grid with the "
@@ -148,18 +156,28 @@ def run(args: argparse.Namespace) -> int:
         datasets = _datasets(args)
         grid = {}
         for key, text, kind in (("depth", args.depths, int), ("width", args.widths, int), ("lr", args.lrs, float),
-                                ("dropout", args.dropouts, float), ("shape", args.shapes, str)):
+                                ("dropout", args.dropouts, float), ("shape", args.shapes, str),
+                                ("l2", args.l2s, float)):
             values = _numbers(text, kind, key + "s")
             if values is not None:
                 grid[key] = values
         htru2 = bool(datasets) and all(tabular.htru2_fold(d) is not None for d in datasets)
+        tox21 = tabular.TOX21 in datasets
+        if tox21 and args.paper_grid:  # paper Table A14
+            from snnlib.tox21 import PAPER_GRID_SNN_TOX21
+
+            grid = {**PAPER_GRID_SNN_TOX21, **grid}
         config = tabular.sweep_config(args.paper_grid, htru2, grid, args.epochs, args.batch_size, args.smooth,
-                                      args.metric, args.uci_split)
-        if any(tabular.htru2_fold(d) is not None for d in datasets):
+                                      args.metric or ("auc" if tox21 else None), args.uci_split)
+        config = dataclasses.replace(config, trainer=args.trainer, device=args.device)
+        for key, needed in (("htru2_zip", any(tabular.htru2_fold(d) is not None for d in datasets)),
+                            ("tox21_zip", tox21)):
+            if not needed:
+                continue
             from snnlib import data
 
             try:  # fetch and verify once, before any worker starts
-                data.fetch("htru2_zip", root=args.data_dir)
+                data.fetch(key, root=args.data_dir)
             except data.DatasetUnavailable as err:
                 raise UsageError(str(err).splitlines()[0]) from None
         result = tabular.run_sweep(datasets, _methods(args.methods), seeds, config, data_dir=args.data_dir,
