@@ -148,6 +148,28 @@ PAPER_SELECTED_DEPTHS: dict[str, Any] = {
                "MSRAinit": 7.1, "ResNet": 6.35},
 }
 
+#: Paper Table A11, the abalone row (N = 4177 samples; paper_facts.md §5.2): test accuracies of the seven FNNs.
+PAPER_TABLE_A11_ABALONE: dict[str, Any] = {
+    "n_samples": 4177,
+    "accuracy": {"SNN": 0.6657, "MSRAinit": 0.6284, "Highway": 0.6427, "ResNet": 0.6466, "BatchNorm": 0.6303,
+                 "WeightNorm": 0.6351, "LayerNorm": 0.6178},
+}
+
+
+def consistent_test_sizes(accuracies: Sequence[float], n_samples: int, digits: int = 4) -> list[int]:
+    """Test-set sizes n <= ``n_samples`` for which every printed accuracy is some k/n rounded to ``digits``
+    decimals: the evidence for the test split of the UCI archive (abalone in Table A11 gives 1044 = N // 4 and
+    its multiples, the first fold of ``conxuntos_kfold.dat``; :func:`snnlib.data.load_uci_folder`). Chapter "A
+    tabular benchmark"."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+    values = np.asarray(accuracies, dtype=float)
+    if values.ndim != 1 or values.size == 0 or not np.all((values >= 0) & (values <= 1)):
+        raise ValueError("accuracies must be a non-empty sequence of values in [0, 1]")
+    half = 0.5 * 10.0 ** -digits
+    return [n for n in range(1, n_samples + 1)
+            if np.all(np.abs(np.round(values * n) / n - values) <= half + 1e-12)]
+
 
 @dataclass(frozen=True)
 class SweepConfig:

@@ -774,7 +774,13 @@ def test_uci_split_is_the_first_fold_of_conxuntos_kfold(tmp_path):
 def test_table_a11_abalone_accuracies_are_multiples_of_one_1044th():
     """Why the first kfold fold: paper Table A11's abalone row (N = 4177; paper_facts.md §5.2) is k/n rounded to
     4 digits for n = 1044 = floor(N / 4) and its multiples only, never for n = 2089 (half of N, rounded up)."""
+    from snnlib import tabular
+
     abalone = [0.6657, 0.6284, 0.6427, 0.6466, 0.6303, 0.6351, 0.6178]  # SNN, MS, HW, ResNet, BN, WN, LN
-    fits = [n for n in range(1, 4178) if all(abs(round(v * n) / n - v) <= 5e-5 for v in abalone)]
+    assert list(tabular.PAPER_TABLE_A11_ABALONE["accuracy"].values()) == abalone
+    fits = tabular.consistent_test_sizes(abalone, 4177)
     assert fits == [1044, 2088, 3132, 4176] and fits[0] == 4177 // 4
+    assert tabular.consistent_test_sizes([0.5], 4) == [2, 4]  # 1/2 and 2/4, not 1/4 or 3/4 of them
+    with pytest.raises(ValueError, match="n_samples"):
+        tabular.consistent_test_sizes(abalone, 0)
     assert all(round(v * 2088) % 2 == 0 for v in abalone)  # 2088 fits only through 1044
