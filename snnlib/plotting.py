@@ -188,11 +188,7 @@ def phone_version(fig: Any, width: float = PHONE_INCHES) -> Any:
         for ax in panels:
             if len(ax.get_shared_y_axes().get_siblings(ax)) > 1 and ax.yaxis.get_label_position() == "left":
                 ax.yaxis.set_tick_params(which="both", labelleft=True)
-    for ax in panels:  # a letter and a title share one line at the left: centred, a long title ran into the letter
-        letter, title = ax.get_title(loc="left"), ax.get_title()
-        if letter and title:
-            ax.set_title(f"{letter} {title}", loc="left", fontsize=ax.title.get_fontsize())
-            ax.set_title("")
+    join_letters_and_titles(phone)
     # a panel legend of more than three entries would cover a narrow panel's data: the panels' legends become one
     # figure legend below them when all name the same entries, else each moves below its panel
     crowded = [ax for ax in panels if ax.get_legend() is not None and len(ax.get_legend().get_texts()) > 3]
@@ -244,6 +240,18 @@ def phone_version(fig: Any, width: float = PHONE_INCHES) -> Any:
     if deficit > 0:
         phone.set_size_inches(width, phone.get_size_inches()[1] + deficit)
     return phone
+
+
+def join_letters_and_titles(fig: Any) -> Any:
+    """Put each panel's letter (:func:`subplots`) and title on one line at its left, "(b) the three with ...":
+    a centred title longer than about half its panel runs into the letter. Done by :func:`figure_html` before a
+    notebook figure is drawn and by :func:`phone_version`. Returns ``fig``."""
+    for ax in fig.axes:
+        letter, title = ax.get_title(loc="left"), ax.get_title()
+        if letter and title and len(letter) <= 4 and letter.startswith("("):
+            ax.set_title(f"{letter} {title}", loc="left", fontsize=ax.title.get_fontsize())
+            ax.set_title("")
+    return fig
 
 
 def _wrap(label: Any, length_px: float) -> None:
@@ -308,8 +316,9 @@ def figure_html(fig: Any) -> str:
     """``fig`` as a ``<picture>``: the figure as drawn (side by side) and, on screens narrower than
     :data:`PHONE_BREAKPOINT_PX`, its :func:`phone_version` (panels stacked). Both images are inline PNGs (the
     book's build moves them to files) and carry ``data-type-px``, the pixel size of their smallest type at natural
-    size, which the browser tests turn into the size a reader sees. Registered for every matplotlib figure a
-    notebook shows by :func:`subplots`."""
+    size, which the browser tests turn into the size a reader sees. Panel letters and titles are joined first
+    (:func:`join_letters_and_titles`, which changes ``fig``). Registered for every matplotlib figure a notebook
+    shows by :func:`subplots`."""
     import base64
     import html
 
@@ -322,6 +331,7 @@ def figure_html(fig: Any) -> str:
         return f'srcset="{src}" width="{width}" height="{height}" data-type-px="{type_px}"'
 
     titles = [ax.get_title() or ax.get_ylabel() for ax in fig.axes if ax.get_subplotspec() is not None]
+    join_letters_and_titles(fig)  # the PNG output, drawn after this, shows the same titles
     alt = html.escape("Figure: " + "; ".join(t for t in titles if t) if any(titles) else "Figure")
     wide = tag(fig)
     try:

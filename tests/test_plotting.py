@@ -129,6 +129,8 @@ def test_figure_html_offers_the_phone_version_below_the_breakpoint_with_legible_
                     r'data-type-px="([\d.]+)" alt="Figure: panel 0; panel 1; panel 2">', out)
     assert source and img
     assert float(source.group(1)) < plotting.PHONE_BREAKPOINT_PX
+    # the side-by-side version too names each panel "(a) title" at its left: a centred title ran into the letter
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["(a) panel 0", "(b) panel 1", "(c) panel 2"]
     phone_w, phone_h, phone_type = int(source.group(2)), int(source.group(3)), float(source.group(4))
     wide_w, wide_h, wide_type = int(img.group(1)), int(img.group(2)), float(img.group(3))
     assert phone_w < wide_w / 2 and phone_h > wide_h  # narrow and tall: stacked
