@@ -144,12 +144,31 @@ def phone_version(fig: Any, width: float = PHONE_INCHES) -> Any:
     Works for figures made by :func:`subplots` (one grid of panels; colour bars, twin axes and figure legends
     follow their panels); raises ``ValueError`` for a figure without panels or whose panels lie on several grids.
     """
+    import warnings
+
+    if width <= 0:
+        raise ValueError(f"width (inches) must be > 0, got {width}")
+    with warnings.catch_warnings():  # the drafts drawn while the figure is resized may not fit; the last one must
+        warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
+        phone = _stacked(fig, width)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="constrained_layout not applied", category=UserWarning)
+        try:
+            phone.draw_without_rendering()
+        except UserWarning as err:
+            import matplotlib.pyplot as plt
+
+            plt.close(phone)
+            raise ValueError("fig does not fit a phone's width: its panels collapse in the stacked layout") from err
+    return phone
+
+
+def _stacked(fig: Any, width: float) -> Any:
+    """The body of :func:`phone_version`."""
     import pickle
 
     from matplotlib.gridspec import GridSpec
 
-    if width <= 0:
-        raise ValueError(f"width (inches) must be > 0, got {width}")
     panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None]
     if not panels:
         raise ValueError("fig has no panels (axes on a grid): make it with snnlib.plotting.subplots")
