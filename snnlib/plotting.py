@@ -104,9 +104,10 @@ def subplots(*args: Any, letters: bool = True, **kwargs: Any):
     return fig, axes
 
 
-#: Width (inches) of the phone version of every figure (:func:`figure_html`): at :data:`DPI` 600 px, which a
-#: phone's 342 px text column (a 390 px screen) shows at 0.57 of its size, so 9 pt ticks read as 14 px.
-PHONE_INCHES = 3.0
+#: Width (inches) of the phone version of every figure (:func:`figure_html`): at :data:`DPI` 580 px, which a
+#: phone's 342 px text column (a 390 px screen) shows at 0.59 of its size, so 9 pt ticks read as 14.7 px; a
+#: colour bar or a long label that sticks out by up to 60 px still leaves them above 13.3 px (10 pt).
+PHONE_INCHES = 2.9
 
 #: Screens narrower than this (CSS px) get the phone version: from 768 px on, the column shows the side-by-side
 #: version at >= 0.56 of its natural size, which keeps 9 pt type at >= 14 px.
@@ -315,8 +316,11 @@ def _refit_legend(owner: Any, legend: Any, ncols: int) -> Any:
         loc = legend._loc
     title = legend.get_title().get_text()
     legend.remove()
+    frame = legend.get_frame()
     return owner.legend(legend.legend_handles, [t.get_text() for t in texts], loc=loc, ncols=ncols,
-                        fontsize=texts[0].get_fontsize() if texts else None, title=title or None)
+                        fontsize=texts[0].get_fontsize() if texts else None, title=title or None,
+                        frameon=legend.get_frame_on(), facecolor=frame.get_facecolor(),
+                        edgecolor=frame.get_edgecolor())
 
 
 def _png(fig: Any) -> tuple[bytes, int, int]:
