@@ -119,3 +119,21 @@ def test_out_of_memory_is_one_line_with_the_commands_hint(monkeypatch, capsys):
     assert capsys.readouterr().err == ("python -m snnlib theorems: error: not enough memory for this run (a larger "
                                        "--coarsen or a smaller --chunk?): Unable to allocate 80. GiB for an array "
                                        "with shape (1, 2)\n")
+
+
+@pytest.mark.parametrize("args, code, how", [(("SIGTERM",), 143, "terminated (SIGTERM)"), ((), 130, "interrupted")])
+def test_a_signal_before_the_handler_is_in_place_still_ends_in_one_line(monkeypatch, capsys, args, code, how):
+    """The instant between installing the SIGTERM handler and entering the run's own try block: the signal's
+    KeyboardInterrupt is caught by main itself (it once escaped as a traceback with exit status -2)."""
+    import contextlib
+
+    from snnlib import cli
+
+    @contextlib.contextmanager
+    def signalled_on_entry():
+        raise KeyboardInterrupt(*args)
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(cli, "interruptible", signalled_on_entry)
+    assert cli.main(["theorems", "--help"]) == code
+    assert capsys.readouterr().err == f"python -m snnlib: {how}\n"

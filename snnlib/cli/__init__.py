@@ -122,6 +122,17 @@ def build_parser(prog: str = PROG) -> Parser:
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     """Entry point of ``python -m snnlib``; returns the exit status (see the module docstring)."""
+    try:
+        return _main(argv, prog)
+    except KeyboardInterrupt as exc:  # a signal in the instant before _main's own handler was in place
+        sigterm = exc.args[:1] == ("SIGTERM",)
+        with _signals_ignored():
+            sys.stderr.write(f"{prog}: {'terminated (SIGTERM)' if sigterm else 'interrupted'}\n")
+        return 143 if sigterm else 130
+
+
+def _main(argv: Sequence[str] | None, prog: str) -> int:
+    """:func:`main` once SIGTERM is handled like Ctrl-C."""
     with interruptible() as seen:  # first of all: SIGTERM ends the run like Ctrl-C, torch's import included
         where, module = prog, None
         argv = list(sys.argv[1:] if argv is None else argv)
