@@ -15,6 +15,7 @@
 #       SNNLIB_GIT_COMMIT=<commit> bash benchmarks/gpu_session.sh
 #   Dry run on a CPU (tests/test_benchmarks.py does this with a generated tarball):
 #       DEVICE=cpu DEPTHS="1 2" FIG1_EPOCHS=2 SUBSET=256 BASELINE_SUBSET=128 OUT=/tmp/dry bash benchmarks/gpu_session.sh
+#   Only some steps (e.g. to rerun one that failed): STEPS="bench_train profile_step" bash benchmarks/gpu_session.sh
 # Budget on an H100/H200: about 8 minutes at most (the step limits below add up to 510 s).
 set -uo pipefail
 OUT=${OUT:-results/gpu}
@@ -28,6 +29,15 @@ FIG1_LIMIT=${FIG1_LIMIT:-300}
 SUBSET=${SUBSET:-12800}
 BASELINE_SUBSET=${BASELINE_SUBSET:-3840}
 VARIANTS=${VARIANTS:-fp32 tf32 fp32+no-graph fp32+autograd tf32+autograd}
+ALL_STEPS="check_cuda_training figure1 bench_train profile_step"
+STEPS=${STEPS:-$ALL_STEPS}
+for s in $STEPS; do
+  case " $ALL_STEPS " in
+    *" $s "*) ;;
+    *) echo "== STEPS: unknown step '$s' (the steps are: $ALL_STEPS) ==" >&2; exit 99 ;;
+  esac
+done
+wants() { case " $STEPS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # the interpreter: $PYTHON, else the README's .venv if there is one, else python3 (the GPU machine's)
 if [ -z "${PYTHON:-}" ]; then
   if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
@@ -67,16 +77,17 @@ then
   exit 99
 fi
 cat "$OUT/device.txt"
-step check_cuda_training 60 "$PYTHON" benchmarks/check_cuda_training.py --device "$DEVICE"
+wants check_cuda_training && step check_cuda_training 60 "$PYTHON" benchmarks/check_cuda_training.py --device "$DEVICE"
 # shellcheck disable=SC2086  # DEPTHS is a list of numbers
-step figure1 "$FIG1_LIMIT" "$PYTHON" -m snnlib figure1 --dataset "$FIG1_DATASET" --data-dir "$DATA_DIR" \
-  --depths $DEPTHS --epochs "$FIG1_EPOCHS" --precision "$FIG1_PRECISION" --checkpoint-every 0 --device "$DEVICE" \
-  --no-progress --out "$OUT"
+wants figure1 && step figure1 "$FIG1_LIMIT" "$PYTHON" -m snnlib figure1 --dataset "$FIG1_DATASET" \
+  --data-dir "$DATA_DIR" --depths $DEPTHS --epochs "$FIG1_EPOCHS" --precision "$FIG1_PRECISION" \
+  --checkpoint-every 0 --device "$DEVICE" --no-progress --out "$OUT"
 # shellcheck disable=SC2086
-step bench_train 90 "$PYTHON" benchmarks/bench_train.py --device "$DEVICE" --epochs 2 --subset "$SUBSET" \
-  --baseline-subset "$BASELINE_SUBSET" --depths $DEPTHS --variants $VARIANTS --json "$OUT/bench_train.json"
+wants bench_train && step bench_train 90 "$PYTHON" benchmarks/bench_train.py --device "$DEVICE" --epochs 2 \
+  --subset "$SUBSET" --baseline-subset "$BASELINE_SUBSET" --depths $DEPTHS --variants $VARIANTS \
+  --json "$OUT/bench_train.json"
 # shellcheck disable=SC2086
-step profile_step 60 "$PYTHON" benchmarks/profile_step.py --device "$DEVICE" --depths $DEPTHS \
+wants profile_step && step profile_step 60 "$PYTHON" benchmarks/profile_step.py --device "$DEVICE" --depths $DEPTHS \
   --json "$OUT/profile_step.json"
 ls -l "$OUT"
 exit "$failed"

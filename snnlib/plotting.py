@@ -340,39 +340,55 @@ def figure_html(fig: Any) -> str:
     :data:`PHONE_BREAKPOINT_PX`, its :func:`phone_version` (panels stacked). Both images are inline PNGs (the
     book's build moves them to files) and carry ``data-type-px``, the pixel size of their smallest type at natural
     size, which the browser tests turn into the size a reader sees. Panel letters and titles are joined first
-    (:func:`join_letters_and_titles`, which changes ``fig``). Registered for every matplotlib figure a notebook
-    shows by :func:`subplots`."""
+    (:func:`join_letters_and_titles`, which changes ``fig``). Every matplotlib figure a notebook shows goes through
+    it (:func:`figure_bundle`, registered by :func:`subplots`)."""
+    return _figure_outputs(fig)[0]
+
+
+def figure_bundle(fig: Any) -> dict[str, str]:
+    """The outputs of a figure shown in a notebook: ``text/html``, :func:`figure_html`, and ``image/png``, its
+    side-by-side PNG (base64), for tools that cannot show HTML: the same bytes as the inline backend's PNG, drawn
+    once for both."""
+    import base64
+
+    html, png = _figure_outputs(fig)
+    return {"text/html": html, "image/png": base64.b64encode(png).decode("ascii")}
+
+
+def _figure_outputs(fig: Any) -> tuple[str, bytes]:
+    """:func:`figure_html` and the side-by-side PNG it holds."""
     import base64
     import html
 
     import matplotlib.pyplot as plt
 
-    def tag(f: Any) -> str:
+    def tag(f: Any) -> tuple[str, bytes]:
         data, width, height = _png(f)
         src = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
         type_px = round(_smallest_type_pt(f) * DPI / 72, 2)
-        return f'srcset="{src}" width="{width}" height="{height}" data-type-px="{type_px}"'
+        return f'srcset="{src}" width="{width}" height="{height}" data-type-px="{type_px}"', data
 
     titles = [ax.get_title() or ax.get_ylabel() for ax in fig.axes if ax.get_subplotspec() is not None]
     join_letters_and_titles(fig)  # the PNG output, drawn after this, shows the same titles
     alt = html.escape("Figure: " + "; ".join(t for t in titles if t) if any(titles) else "Figure")
-    wide = tag(fig)
+    wide, png = tag(fig)
+    img = f'<img {wide.replace("srcset=", "src=", 1)} alt="{alt}">'
     try:
         phone = phone_version(fig)
     except ValueError:  # not a grid of panels: the phone gets the figure as drawn
-        return f'<picture class="snnlib-figure"><img {wide.replace("srcset=", "src=", 1)} alt="{alt}"></picture>'
+        return f'<picture class="snnlib-figure">{img}</picture>', png
     try:
-        small = tag(phone)
+        small = tag(phone)[0]
     finally:
         plt.close(phone)
     media = f"(max-width: {PHONE_BREAKPOINT_PX - 0.02}px)"
-    return (f'<picture class="snnlib-figure"><source media="{media}" {small}>'
-            f'<img {wide.replace("srcset=", "src=", 1)} alt="{alt}"></picture>')
+    return f'<picture class="snnlib-figure"><source media="{media}" {small}>{img}</picture>', png
 
 
 def register_figure_html() -> None:
-    """Show every matplotlib figure of the running IPython kernel through :func:`figure_html` as well (its PNG
-    stays in the output for tools that cannot show HTML). Outside IPython, nothing happens."""
+    """Show every matplotlib figure of the running IPython kernel through :func:`figure_bundle`: its
+    :func:`figure_html` and its PNG, drawn once (the inline backend's own PNG formatter, which would draw the
+    figure again, is taken off). Outside IPython, nothing happens."""
     import sys
 
     ipython = sys.modules.get("IPython")  # loaded in every kernel; snnlib itself does not depend on it
@@ -381,4 +397,7 @@ def register_figure_html() -> None:
         return
     from matplotlib.figure import Figure
 
-    shell.display_formatter.formatters["text/html"].for_type(Figure, figure_html)
+    display = shell.display_formatter
+    for mime in ("text/html", "image/png"):  # a per-type formatter of a MIME type would override the bundle's
+        display.formatters[mime].pop(Figure, None)
+    display.mimebundle_formatter.for_type(Figure, figure_bundle)

@@ -715,6 +715,48 @@ def certify_all(max_boxes: int = 2_000_000, rigour: str = "arb") -> list[Certifi
     return [certify(c, max_boxes=max_boxes, rigour=rigour) for c in CLAIMS]
 
 
+@dataclass(frozen=True)
+class Threshold:
+    """The result of :func:`smallest_certified`: the smallest candidate whose claim is certified, its
+    certificate, and the certificate at the candidate below it (None when ``value`` is the first candidate)."""
+
+    value: float
+    certificate: Certificate
+    below: Certificate | None
+
+
+def smallest_certified(claim_at: Callable[[float], Claim], candidates: Any, max_boxes: int = 2_000_000,
+                       rigour: str = "arb") -> Threshold:
+    """The smallest of the ascending ``candidates`` whose claim ``claim_at(c)`` :func:`certify` certifies, found by
+    bisection: a handful of certificates instead of one per candidate.
+
+    Meant for families whose claims weaken as ``c`` grows (e.g. a domain that shrinks), so that certified at one
+    candidate means certified at all larger ones. The answer is exact when ``below.refuted``: the claim is then
+    false at the candidate below, hence at every smaller one too. Chapter "The theorems, checked by computer"
+    (exercise 2: the lowest start of Theorem 2's range of nu).
+    """
+    values = [float(c) for c in np.asarray(candidates, dtype=float).ravel()]
+    if not values or not all(np.isfinite(values)) or any(b <= a for a, b in zip(values, values[1:])):
+        raise ValueError(f"candidates must be finite, strictly ascending and not empty, got {candidates!r}")
+    found: dict[int, Certificate] = {}
+
+    def check(i: int) -> bool:
+        if i not in found:
+            found[i] = certify(claim_at(values[i]), max_boxes=max_boxes, rigour=rigour)
+        return found[i].certified
+
+    if not check(len(values) - 1):
+        raise ValueError(f"candidates: not certified even at the largest, {values[-1]!r}; extend the range")
+    lo, hi = -1, len(values) - 1  # invariant: certified at hi, not certified at lo (or lo before the first)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if check(mid):
+            hi = mid
+        else:
+            lo = mid
+    return Threshold(values[hi], found[hi], found[lo] if lo >= 0 else None)
+
+
 def format_table(certs: list[Certificate], timings: bool = True, domains: bool = True) -> str:
     """A plain-text table: claim, statement, domain, proven and found extremes, the paper's value, boxes, seconds
     (left out with ``timings=False``, for deterministic output) and the verdict."""

@@ -203,14 +203,14 @@ def test_a_killed_client_resumes_to_the_result_of_an_uninterrupted_run(tmp_path)
     psutil = pytest.importorskip("psutil")
     pytest.importorskip("distributed")
     ckpt, log = tmp_path / "tasks", tmp_path / "started.log"
-    sweep = ["--datasets", "iris,wine", "--methods", "SNN,LogReg,SVM", "--seeds", "0,1", "--depths", "2",
+    sweep = ["--datasets", "iris", "--methods", "SNN,LogReg,SVM", "--seeds", "0,1", "--depths", "2",
              "--widths", "8", "--lrs", "0.1", "--dropouts", "0", "--epochs", "2", "--no-progress"]
-    n_tasks = 2 * 3 * 2
+    n_tasks = 3 * 2
     command = [sys.executable, "-c", _SLOW_SWEEP, str(log), *sweep, "--engine", "dask", "--dask-address", "local",
                "--jobs", "1", "--checkpoint-dir", str(ckpt), "--out", str(tmp_path / "dask.json")]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while len(list(ckpt.glob("task-*.json"))) < 3 and proc.poll() is None and time.monotonic() < deadline:
+    while len(list(ckpt.glob("task-*.json"))) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     children = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGKILL)
@@ -220,7 +220,7 @@ def test_a_killed_client_resumes_to_the_result_of_an_uninterrupted_run(tmp_path)
         p.kill()
     assert not alive, f"worker processes outlived the killed client: {alive}"
     saved = len(list(ckpt.glob("task-*.json")))
-    assert proc.returncode == -signal.SIGKILL and 3 <= saved < n_tasks, (saved, stderr)
+    assert proc.returncode == -signal.SIGKILL and 2 <= saved < n_tasks, (saved, stderr)
     stale = ckpt / (next(ckpt.glob("task-*.json")).name + "k1ll3d00.tmp")  # what a kill during a save leaves
     stale.write_text("{")
 

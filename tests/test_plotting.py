@@ -140,16 +140,29 @@ def test_figure_html_offers_the_phone_version_below_the_breakpoint_with_legible_
     plt.close("all")
 
 
-def test_every_notebook_figure_is_shown_through_figure_html(monkeypatch):
+def test_every_notebook_figure_is_shown_through_figure_html_and_drawn_once_for_both_outputs(monkeypatch):
+    """In a kernel, a figure's display is :func:`plotting.figure_bundle`: the ``<picture>`` and, for tools without
+    HTML, the PNG that the inline backend would have drawn (the same bytes), instead of the inline backend's own
+    PNG formatter, which would draw the figure a second time."""
+    import base64
+    from types import SimpleNamespace
+
     import IPython
-    from IPython.core.formatters import HTMLFormatter
+    import matplotlib.pyplot as plt
+    from IPython.core.formatters import DisplayFormatter
+    from IPython.core.pylabtools import print_figure
     from matplotlib.figure import Figure
 
-    html = HTMLFormatter()
-    shell = type("Shell", (), {"display_formatter": type("D", (), {"formatters": {"text/html": html}})()})()
-    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
-    plotting.subplots()
-    assert html.lookup_by_type(Figure) is plotting.figure_html
+    display = DisplayFormatter()
+    display.formatters["image/png"].for_type(Figure, lambda fig: "the inline backend's PNG")
+    monkeypatch.setattr(IPython, "get_ipython", lambda: SimpleNamespace(display_formatter=display))
+    fig, axes = plotting.subplots(1, 2)
+    axes[0].plot([0, 1], [1, 0])
+    data, _ = display.format(fig)
+    assert display.mimebundle_formatter.lookup_by_type(Figure) is plotting.figure_bundle
+    assert data["text/html"].startswith('<picture class="snnlib-figure"><source media=')
+    assert base64.b64decode(data["image/png"]) == base64.b64decode(print_figure(fig, "png", base64=True))
+    plt.close(fig)
 
 
 def test_panels_are_lettered_in_reading_order_so_captions_need_no_left_or_right():

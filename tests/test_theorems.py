@@ -456,3 +456,28 @@ def test_format_markdown_puts_the_verdict_first_for_proven_refuted_and_open_clai
     assert "\\|∂S/∂μ\\|" in derivative[2]
     with pytest.raises(ValueError, match="certs"):
         T.format_markdown([])
+
+
+def test_smallest_certified_bisects_to_the_first_certified_start_of_theorem_2s_range():
+    """The lowest start nu0 of Theorem 2's nu range on a 0.1 grid: bisection agrees with certifying every
+    candidate, and the candidate below is refuted, so the answer is exact."""
+    def claim_at(nu0):
+        return T.Claim("", "nu_tilde_minus_nu", "max", 0.0, dataclasses.replace(T.THEOREM2_DOMAIN, nu=(nu0, 16.0)))
+
+    starts = [2.0, 2.1, 2.2, 2.3, 2.4, 2.5, 2.6, 2.7, 2.8, 2.9, 3.0]
+    scan = [n for n in starts if T.certify(claim_at(n)).certified]
+    found = T.smallest_certified(claim_at, starts)
+    assert found.value == scan[0] and found.certificate.certified
+    assert found.below is not None and found.below.refuted and found.below.claimed_bound == 0.0
+    assert scan == starts[starts.index(scan[0]):]  # monotone: certified from nu0 on
+    assert T.smallest_certified(claim_at, [found.value, 3.0]).below is None  # the first candidate: nothing below
+
+
+@pytest.mark.parametrize("candidates, match", [([], "not empty"), ([3.0, 2.0], "ascending"),
+                                               ([2.0, float("nan")], "finite"), ([2.0, 2.1], "largest")])
+def test_smallest_certified_rejects_bad_candidates(candidates, match):
+    def claim_at(nu0):
+        return T.Claim("", "nu_tilde_minus_nu", "max", 0.0, dataclasses.replace(T.THEOREM2_DOMAIN, nu=(nu0, 16.0)))
+
+    with pytest.raises(ValueError, match=f"candidates.*{match}|{match}"):
+        T.smallest_certified(claim_at, candidates)
