@@ -110,6 +110,14 @@ def context(browser):
     ctx.close()
 
 
+@pytest.fixture(scope="module")
+def tab(context):
+    """One tab for every page: a new tab costs a new renderer process, about 0.4 s of the 1 s a page takes."""
+    page = context.new_page()
+    yield page
+    page.close()
+
+
 class _LinkParser(html.parser.HTMLParser):
     """Collects ids and internal hrefs of one page (from the HTML file, as built)."""
 
@@ -166,8 +174,9 @@ _RAW_MATH = r"""() => {
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_in_browser(page, site, context):
-    """One page, loaded once at desktop width (1400 px) and then narrowed to phone width (390 px).
+def test_page_in_browser(page, site, tab):
+    """One page, loaded once at desktop width (1400 px) and then narrowed to phone width (390 px), in the one tab
+    that all pages share (``tab``).
 
     At load: no console errors or failed requests, every formula typeset, every image loaded, a screenshot.
     At both widths, no text, formula, table or figure is wider than the article: long displays are broken,
@@ -182,15 +191,19 @@ def test_page_in_browser(page, site, context):
     assert page_file.is_file(), f"{page} is in _toc.yml but {page_file} was not built"
     assert page_file.stat().st_size <= MAX_PAGE_BYTES, f"{page}.html is {page_file.stat().st_size} bytes > 2 MB"
 
-    tab = context.new_page()
     errors: list[str] = []
     problems: list[str] = []
-    tab.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    tab.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    tab.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} ({r.failure})")
-           if urlparse(r.url).hostname == "127.0.0.1" or CDN_MATHJAX.match(r.url) else None)
-    tab.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}")
-           if r.status >= 400 and urlparse(r.url).hostname == "127.0.0.1" else None)
+    listeners = {
+        "console": lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+        "pageerror": lambda e: errors.append(f"page error: {e}"),
+        "requestfailed": lambda r: errors.append(f"request failed: {r.url} ({r.failure})")
+        if urlparse(r.url).hostname == "127.0.0.1" or CDN_MATHJAX.match(r.url) else None,
+        "response": lambda r: errors.append(f"HTTP {r.status}: {r.url}")
+        if r.status >= 400 and urlparse(r.url).hostname == "127.0.0.1" else None,
+    }
+    tab.set_viewport_size({"width": DESKTOP, "height": 900})
+    for event, listener in listeners.items():
+        tab.on(event, listener)
     try:
         tab.goto(f"{site}/{page}.html", wait_until="load")
         if tab.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
@@ -212,7 +225,9 @@ def test_page_in_browser(page, site, context):
         assert not broken_images, f"images that did not load at {PHONE} px: {broken_images}"
         problems += _layout_problems(tab, page, PHONE)
     finally:
-        tab.close()
+        tab.goto("about:blank")  # the page is unloaded before the next one is listened to
+        for event, listener in listeners.items():
+            tab.remove_listener(event, listener)
     assert not errors, "\n".join(errors)
     assert not _broken_links(page_file), "broken internal links:\n" + "\n".join(_broken_links(page_file))
     assert not problems, f"{len(problems)} layout problems:\n" + "\n".join(problems[:40])
