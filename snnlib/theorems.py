@@ -735,9 +735,12 @@ def smallest_certified(claim_at: Callable[[float], Claim], candidates: Any, max_
     false at the candidate below, hence at every smaller one too. Chapter "The theorems, checked by computer"
     (exercise 2: the lowest start of Theorem 2's range of nu).
     """
-    values = [float(c) for c in np.asarray(candidates, dtype=float).ravel()]
+    try:
+        values = [float(c) for c in np.asarray(candidates, dtype=float).ravel()]
+    except (TypeError, ValueError):
+        values = []
     if not values or not all(np.isfinite(values)) or any(b <= a for a, b in zip(values, values[1:])):
-        raise ValueError(f"candidates must be finite, strictly ascending and not empty, got {candidates!r}")
+        raise ValueError(f"candidates must be numbers, finite, strictly ascending and not empty, got {candidates!r}")
     found: dict[int, Certificate] = {}
 
     def check(i: int) -> bool:

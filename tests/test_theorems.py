@@ -473,11 +473,12 @@ def test_smallest_certified_bisects_to_the_first_certified_start_of_theorem_2s_r
     assert T.smallest_certified(claim_at, [found.value, 3.0]).below is None  # the first candidate: nothing below
 
 
-@pytest.mark.parametrize("candidates, match", [([], "not empty"), ([3.0, 2.0], "ascending"),
-                                               ([2.0, float("nan")], "finite"), ([2.0, 2.1], "largest")])
-def test_smallest_certified_rejects_bad_candidates(candidates, match):
+@pytest.mark.parametrize("candidates, says", [([], "not empty"), ([3.0, 2.0], "ascending"), ("2, 3", "numbers"),
+                                              ([2.0, float("nan")], "finite"), ([2.0, 2.1], "largest")])
+def test_smallest_certified_rejects_bad_candidates(candidates, says):
     def claim_at(nu0):
         return T.Claim("", "nu_tilde_minus_nu", "max", 0.0, dataclasses.replace(T.THEOREM2_DOMAIN, nu=(nu0, 16.0)))
 
-    with pytest.raises(ValueError, match=f"candidates.*{match}|{match}"):
+    with pytest.raises(ValueError, match="^candidates") as err:
         T.smallest_certified(claim_at, candidates)
+    assert says in str(err.value)
